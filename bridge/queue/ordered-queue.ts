@@ -1,0 +1,209 @@
+import type { Database } from '../store/db.ts';
+import { errorInfo, logger } from '../log.ts';
+import { PermanentError, RetryableError } from './errors.ts';
+
+/*
+ * A durable queue over a Postgres table, processed in order per key (a room, a conversation) and in
+ * parallel across keys. Only the oldest pending row of a key may run, so a row waiting for a retry
+ * holds back the rows behind it: order is kept through failures. A generic job queue re-orders on
+ * retry, which is why inbox, outbox and Matrix events use this instead.
+ *
+ * A claim is a lease (locked_until), taken with a conditional UPDATE, so several bridge processes can
+ * share one database; a process that dies loses its leases when they expire and another takes over.
+ *
+ * The table needs: id bigserial, <key column>, state ('pending' | 'done' | 'failed'), attempts int,
+ * next_attempt_at timestamptz, locked_until timestamptz, last_error text, handled_at timestamptz.
+ */
+
+export interface Backoff {
+  baseMs: number;
+  maxMs: number;
+  /** After this many attempts the row fails (onFailed is called). Unlimited when absent. */
+  maxAttempts?: number;
+}
+
+export interface QueueRow {
+  id: string;
+  attempts: number;
+}
+
+export interface OrderedQueueOptions<Row extends QueueRow> {
+  name: string;
+  table: string;
+  keyColumn: string;
+  concurrency: number;
+  leaseSeconds: number;
+  pollMs: number;
+  backoff: Backoff;
+  /** Does the work. Resolve: done. Throw RetryableError or any error: retry. PermanentError: fail now. */
+  handle(row: Row): Promise<void>;
+  /** Called once when a row is given up; must make the failure visible (a notice in the room). */
+  onFailed?(row: Row, error: unknown): Promise<void>;
+  /** Observes each outcome (metrics). */
+  onOutcome?(outcome: 'done' | 'retry' | 'failed', row: Row, durationMs: number): void;
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+
+export function backoffDelay(backoff: Backoff, attempts: number, retryAfterMs?: number): number {
+  const exponential = Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.max(0, attempts - 1));
+  // Full jitter on the upper half keeps many retrying rows from hitting a provider in step.
+  const jittered = exponential / 2 + Math.random() * (exponential / 2);
+  return Math.max(jittered, retryAfterMs ?? 0);
+}
+
+export class OrderedQueue<Row extends QueueRow> {
+  private readonly db: Database;
+  private readonly options: OrderedQueueOptions<Row>;
+  private readonly log;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private pumping = false;
+  private again = false;
+
+  constructor(db: Database, options: OrderedQueueOptions<Row>) {
+    if (!IDENTIFIER.test(options.table) || !IDENTIFIER.test(options.keyColumn)) {
+      throw new Error(`invalid queue table or key column: ${options.table}.${options.keyColumn}`);
+    }
+    this.db = db;
+    this.options = options;
+    this.log = logger(`bridge.queue.${options.name}`);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.wake();
+  }
+
+  /** Ask for a look at the table now (after an insert), instead of at the next poll. */
+  wake(): void {
+    if (!this.running) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    void this.pump();
+  }
+
+  /** Stops claiming and waits for the rows in hand (up to timeoutMs); unfinished leases expire. */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    const pending = Promise.allSettled([...this.inFlight.values()]);
+    await Promise.race([pending, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+  }
+
+  get busy(): number {
+    return this.inFlight.size;
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      do {
+        this.again = false;
+        const free = this.options.concurrency - this.inFlight.size;
+        if (free <= 0 || !this.running) break;
+        const rows = await this.claim(free);
+        for (const row of rows) {
+          const work = this.run(row).finally(() => {
+            this.inFlight.delete(row.id);
+            this.wake();
+          });
+          this.inFlight.set(row.id, work);
+        }
+        if (rows.length === free) this.again = true;
+      } while (this.again && this.running);
+    } catch (err) {
+      this.log.warn(errorInfo(err), 'claiming work failed; will retry');
+    } finally {
+      this.pumping = false;
+      this.schedule();
+    }
+  }
+
+  private schedule(): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.wake(), this.options.pollMs);
+    this.timer.unref();
+  }
+
+  private async claim(limit: number): Promise<Row[]> {
+    const { table, keyColumn, leaseSeconds } = this.options;
+    const exclude = [...this.inFlight.keys()];
+    const result = await this.db.query<Row>(
+      `WITH heads AS (
+         SELECT DISTINCT ON (${keyColumn}) id, next_attempt_at, locked_until
+         FROM ${table} WHERE state = 'pending' ORDER BY ${keyColumn}, id
+       ), ready AS (
+         SELECT id FROM heads
+         WHERE next_attempt_at <= now() AND (locked_until IS NULL OR locked_until < now())
+           AND NOT (id = ANY($2::bigint[]))
+         ORDER BY id LIMIT $1
+       )
+       UPDATE ${table} t SET locked_until = now() + make_interval(secs => $3), attempts = t.attempts + 1
+       FROM ready WHERE t.id = ready.id AND (t.locked_until IS NULL OR t.locked_until < now())
+       RETURNING t.*`,
+      [limit, exclude, leaseSeconds],
+    );
+    return result.rows;
+  }
+
+  private async run(row: Row): Promise<void> {
+    const started = performance.now();
+    const { table } = this.options;
+    try {
+      await this.options.handle(row);
+      await this.db.query(
+        `UPDATE ${table} SET state = 'done', locked_until = NULL, handled_at = now(), last_error = NULL WHERE id = $1`,
+        [row.id],
+      );
+      this.options.onOutcome?.('done', row, performance.now() - started);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const maxAttempts = this.options.backoff.maxAttempts;
+      const giveUp =
+        err instanceof PermanentError || (maxAttempts !== undefined && row.attempts >= maxAttempts);
+      if (giveUp) {
+        this.log.warn({ id: row.id, attempts: row.attempts, ...errorInfo(err) }, 'giving up on a row');
+        try {
+          await this.options.onFailed?.(row, err);
+        } catch (reportErr) {
+          // The failure could not be reported: keep the row pending so it is reported later.
+          this.log.error({ id: row.id, ...errorInfo(reportErr) }, 'could not report a failure; will retry');
+          await this.reschedule(row, message, this.options.backoff.maxMs);
+          return;
+        }
+        await this.db.query(
+          `UPDATE ${table} SET state = 'failed', locked_until = NULL, handled_at = now(), last_error = $2 WHERE id = $1`,
+          [row.id, message],
+        );
+        this.options.onOutcome?.('failed', row, performance.now() - started);
+      } else {
+        const retryAfter = err instanceof RetryableError ? err.retryAfterMs : undefined;
+        const delay = backoffDelay(this.options.backoff, row.attempts, retryAfter);
+        this.log.info(
+          { id: row.id, attempts: row.attempts, delayMs: Math.round(delay), error: message },
+          'will retry',
+        );
+        await this.reschedule(row, message, delay);
+        this.options.onOutcome?.('retry', row, performance.now() - started);
+      }
+    }
+  }
+
+  private async reschedule(row: Row, message: string, delayMs: number): Promise<void> {
+    await this.db
+      .query(
+        `UPDATE ${this.options.table} SET locked_until = NULL, last_error = $2,
+           next_attempt_at = now() + make_interval(secs => $3) WHERE id = $1`,
+        [row.id, message, delayMs / 1000],
+      )
+      .catch((err) =>
+        this.log.warn({ id: row.id, ...errorInfo(err) }, 'could not reschedule; the lease will expire'),
+      );
+  }
+}

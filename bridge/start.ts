@@ -1,0 +1,163 @@
+import type { Config } from '../config/schema.ts';
+import { assertRegistrationMatches, type Registration } from '../config/registration.ts';
+import {
+  systemClock,
+  type BridgeContext,
+  type BridgeModule,
+  type Clock,
+  type ReadinessCheck,
+} from './context.ts';
+import { mountHealth } from './health.ts';
+import { configureLogging, errorInfo, logger } from './log.ts';
+import { DurableAppService } from './matrix/appservice.ts';
+import { ensureBotProfile } from './matrix/bot-profile.ts';
+import { EventRouter, createEventQueue } from './matrix/events.ts';
+import { MatrixGateway, waitForHomeserver } from './matrix/gateway.ts';
+import { Metrics } from './metrics.ts';
+import { Database } from './store/db.ts';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './store/embedded.ts';
+import { migrate, type MigrationSource } from './store/migrate.ts';
+
+const log = logger('bridge.start');
+
+export interface StartBridgeOptions {
+  modules?: BridgeModule[];
+  clock?: Clock;
+  /** Leave logging as the caller set it (tests, the dev stack). */
+  keepLogging?: boolean;
+}
+
+/** A running bridge. stop() drains work in hand and releases every resource. */
+export interface RunningBridge {
+  context: BridgeContext;
+  botUserId: string;
+  /** Where the appservice listener is reachable (health, metrics, transactions). */
+  appserviceUrl: string;
+  stop(): Promise<void>;
+}
+
+export const CORE_MIGRATIONS: MigrationSource = {
+  component: 'bridge',
+  dir: new URL('./store/migrations/', import.meta.url),
+};
+
+/**
+ * Starts the bridge core and the given layers. Fails with one clear error (ConfigError,
+ * DatabaseUnavailableError, HomeserverUnavailableError, MigrationError) and releases what it had
+ * started when any step fails.
+ */
+export async function startBridge(
+  config: Config,
+  registration: Registration,
+  options: StartBridgeOptions = {},
+): Promise<RunningBridge> {
+  if (!options.keepLogging) configureLogging(config.logging);
+  assertRegistrationMatches(config, registration);
+  const modules = options.modules ?? [];
+  const cleanup: (() => Promise<void>)[] = [];
+  const undo = async () => {
+    for (const step of cleanup.reverse())
+      await step().catch((err) => log.warn(errorInfo(err), 'cleanup step failed'));
+  };
+
+  try {
+    let url = config.database.url;
+    let embedded: EmbeddedDatabase | undefined;
+    if (!url) {
+      embedded = await startEmbeddedPostgres(config.database.embedded);
+      cleanup.push(() => embedded!.stop());
+      url = embedded.url;
+    }
+    const db = new Database(url, config.database.poolSize);
+    cleanup.push(() => db.close());
+    await db.connect(config.database.url ? 'database.url' : 'database.embedded');
+    await migrate(db, [
+      CORE_MIGRATIONS,
+      ...modules.filter((m) => m.migrations).map((m) => ({ component: m.name, dir: m.migrations! })),
+    ]);
+
+    await waitForHomeserver(config.homeserver.url, config.homeserver.startupTimeoutSeconds);
+    const matrix = new MatrixGateway(config, registration);
+    await matrix.initialise();
+
+    const metrics = new Metrics({ defaults: config.metrics.enabled });
+    const transactions = metrics.counter(
+      'appservice_transactions_total',
+      'Transactions from the homeserver',
+      ['outcome'],
+    );
+    const eventOutcomes = metrics.counter('matrix_events_handled_total', 'Matrix events handled', [
+      'outcome',
+    ]);
+    const router = new EventRouter();
+    const eventQueue = createEventQueue(db, router, (outcome) => eventOutcomes.inc({ outcome }));
+    const appservice = new DurableAppService({
+      homeserverToken: registration.hs_token,
+      db,
+      isOwnUser: (userId) => matrix.isOwnUser(userId),
+      onStored: () => eventQueue.wake(),
+      onEphemeral: (events) => router.dispatchEphemeral(events),
+      onTransactionMetric: (outcome) => transactions.inc({ outcome }),
+    });
+
+    let stopping = false;
+    const checks = new Map<string, ReadinessCheck>([
+      ['database', () => db.ping()],
+      ['homeserver', () => waitForHomeserver(config.homeserver.url, 0)],
+    ]);
+    mountHealth(appservice.expressApp, checks, config.metrics.enabled ? metrics : undefined, () => stopping);
+    await matrix.listen(appservice);
+    cleanup.push(() => matrix.close());
+    await ensureBotProfile(db, matrix, config.bot.avatar);
+
+    const context: BridgeContext = {
+      config,
+      registration,
+      db,
+      matrix,
+      events: router,
+      metrics,
+      clock: options.clock ?? systemClock,
+      appserviceApp: appservice.expressApp,
+      addReadinessCheck: (name, check) => checks.set(name, check),
+    };
+    for (const module of modules) {
+      await module.start(context);
+      if (module.stop) cleanup.push(() => module.stop!());
+      log.debug({ module: module.name }, 'module started');
+    }
+    eventQueue.start();
+    cleanup.push(() => eventQueue.stop());
+
+    // The homeserver must be able to reach us; a wrong URL in the registration is the usual cause.
+    matrix.ping().then(
+      (ms) => log.info({ ms }, 'the homeserver reached the appservice (ping)'),
+      (err) =>
+        log.error(
+          { ...errorInfo(err), url: registration.url },
+          'the homeserver could not reach the appservice: check the url in the registration file and appservice.port',
+        ),
+    );
+    const appserviceUrl = `http://${config.appservice.bindAddress === '0.0.0.0' ? '127.0.0.1' : config.appservice.bindAddress}:${config.appservice.port}`;
+    log.info({ bot: matrix.botUserId, appserviceUrl }, 'bridge started');
+
+    let stopped: Promise<void> | undefined;
+    return {
+      context,
+      botUserId: matrix.botUserId,
+      appserviceUrl,
+      stop: () => {
+        stopped ??= (async () => {
+          stopping = true;
+          log.info('stopping: draining work in hand');
+          await undo();
+          log.info('stopped');
+        })();
+        return stopped;
+      },
+    };
+  } catch (err) {
+    await undo();
+    throw err;
+  }
+}

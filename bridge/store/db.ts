@@ -1,0 +1,86 @@
+import pg from 'pg';
+import { logger } from '../log.ts';
+
+const log = logger('bridge.store');
+
+/** Anything that runs SQL: the pool, or a client inside a transaction. Repositories take this. */
+export interface Queryable {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    text: string,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>>;
+}
+
+/** Raised when the database cannot be used; the message names the config key to check. */
+export class DatabaseUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+/** Hides the password of a connection URL so it can be shown in errors and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+export class Database implements Queryable {
+  readonly pool: pg.Pool;
+  readonly url: string;
+
+  constructor(url: string, poolSize: number) {
+    this.url = url;
+    this.pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000 });
+    // An idle client losing its connection (Postgres restart) must not crash the process.
+    this.pool.on('error', (err) => log.warn({ err: err.message }, 'idle database connection lost'));
+  }
+
+  /** Fails with a clear message when the database cannot be reached or logged in to. */
+  async connect(source: string): Promise<void> {
+    try {
+      await this.pool.query('SELECT 1');
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new DatabaseUnavailableError(
+        `Cannot connect to the database at ${redactUrl(this.url)} (${source}): ${reason}`,
+      );
+    }
+  }
+
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    text: string,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>> {
+    return this.pool.query<R>(text, values);
+  }
+
+  /** Runs fn in one transaction: committed if it resolves, rolled back if it throws. */
+  async tx<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,205 @@
+import { z } from 'zod';
+
+/*
+ * One schema for the whole configuration. Every key carries a description (and an example where
+ * the default is not obvious): config.sample.yaml and the README's reference are generated from
+ * these, and a test fails when the committed sample drifts from the schema.
+ */
+
+const port = z.number().int().min(1).max(65535);
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+
+const homeserver = z
+  .strictObject({
+    url: httpUrl.meta({
+      description: 'Client-server API URL the bridge uses to reach the homeserver.',
+      examples: ['http://localhost:8008'],
+    }),
+    domain: z
+      .string()
+      .min(1)
+      .regex(/^[a-zA-Z0-9.-]+(:\d+)?$/, 'must be a server name such as example.com')
+      .meta({
+        description: 'Server name of the homeserver: the part after the colon in user IDs.',
+        examples: ['example.com'],
+      }),
+    startupTimeoutSeconds: z.number().int().min(0).default(30).meta({
+      description:
+        'How long start-up waits for the homeserver to answer before giving up (useful when both start together).',
+    }),
+  })
+  .meta({ description: 'The Matrix homeserver this appservice is registered with.' });
+
+const appservice = z
+  .strictObject({
+    id: z.string().min(1).default('livechat').meta({
+      description: 'Appservice ID written into the registration; the homeserver uses it in ping requests.',
+    }),
+    port: port
+      .default(9993)
+      .meta({ description: 'Port for traffic from the homeserver, health checks and metrics.' }),
+    bindAddress: z
+      .string()
+      .min(1)
+      .default('127.0.0.1')
+      .meta({ description: 'Address to listen on for the appservice port. Use 0.0.0.0 inside containers.' }),
+  })
+  .meta({ description: 'The listener the homeserver sends transactions to (the URL in the registration).' });
+
+const database = z
+  .strictObject({
+    url: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection URL')
+      .optional()
+      .meta({
+        description:
+          'Postgres connection URL. Leave unset to run an embedded Postgres under embedded.dataDir (single machine, no server needed).',
+        examples: ['postgres://livechat:secret@localhost:5432/livechat'],
+      }),
+    poolSize: z.number().int().min(1).max(200).default(10).meta({ description: 'Maximum open connections.' }),
+    embedded: z
+      .strictObject({
+        dataDir: z
+          .string()
+          .min(1)
+          .default('./data/postgres')
+          .meta({ description: 'Directory for the embedded Postgres cluster; created on first start.' }),
+        port: port.default(5433).meta({ description: 'Loopback port for the embedded Postgres.' }),
+      })
+      .prefault({})
+      .meta({ description: 'Used only when url is unset.' }),
+  })
+  .prefault({})
+  .meta({ description: 'Where conversations, messages and queues are stored.' });
+
+const bot = z
+  .strictObject({
+    localpart: z
+      .string()
+      .regex(/^[a-z0-9._=/-]+$/, 'must be a valid Matrix localpart (lowercase letters, digits, ._=-/)')
+      .default('livechat')
+      .meta({ description: "Localpart of the bot's user ID (@livechat:example.com)." }),
+    displayName: z
+      .string()
+      .min(1)
+      .max(256)
+      .default('Live chat')
+      .meta({ description: 'Display name of the bot.' }),
+    avatar: z
+      .string()
+      .regex(/^(mxc|https?):\/\//, 'must be an mxc:// or http(s):// URL')
+      .optional()
+      .meta({
+        description: 'Avatar of the bot: an mxc:// URI, or an http(s) URL that is uploaded once at start-up.',
+        examples: ['mxc://example.com/livechat-avatar'],
+      }),
+    commandPrefix: z.string().min(1).max(8).regex(/^\S+$/, 'must not contain spaces').default('!').meta({
+      description:
+        'Prefix of bot commands in rooms (change it where other bots share rooms). In a DM with the bot, bare words work too.',
+    }),
+  })
+  .prefault({})
+  .meta({ description: 'The bot user that creates rooms and answers commands.' });
+
+const ghosts = z
+  .strictObject({
+    prefix: z
+      .string()
+      .regex(/^_[a-z0-9._=-]*_$/, 'must start and end with "_" and contain only a-z 0-9 . _ = -')
+      .default('_livechat_')
+      .meta({
+        description:
+          'Localpart prefix of the puppeted users that stand for customers. The registration claims it exclusively.',
+      }),
+  })
+  .prefault({})
+  .meta({ description: 'Puppeted (ghost) users, one per contact.' });
+
+const provisioning = z
+  .strictObject({
+    port: port.default(9994).meta({
+      description:
+        'Port of the HTTP listener for the provisioning API, carrier webhooks and invitation pages.',
+    }),
+    bindAddress: z.string().min(1).default('127.0.0.1').meta({ description: 'Address for that listener.' }),
+    token: z
+      .string()
+      .min(16, 'must be at least 16 characters')
+      .meta({
+        description: 'Bearer token for the provisioning API. Generate one with: openssl rand -hex 32',
+        examples: ['change-me-to-a-long-random-string'],
+      }),
+  })
+  .meta({ description: 'Provisioning API for the support team, carrier webhooks and the invitation pages.' });
+
+const smtp = z
+  .strictObject({
+    host: z
+      .string()
+      .min(1)
+      .meta({ description: 'SMTP server host.', examples: ['smtp.example.com'] }),
+    port: port.default(587).meta({ description: 'SMTP server port.' }),
+    secure: z.boolean().default(false).meta({
+      description: 'Use implicit TLS (port 465). With false, STARTTLS is used when the server offers it.',
+    }),
+    user: z.string().optional().meta({ description: 'SMTP user name, if the server requires login.' }),
+    password: z.string().optional().meta({ description: 'SMTP password.' }),
+    from: z
+      .string()
+      .min(3)
+      .meta({
+        description: 'Sender of invitation and offline-form emails.',
+        examples: ['Live chat <livechat@example.com>'],
+      }),
+  })
+  .meta({
+    description: 'Outgoing email (agent invitations, offline forms). Without it, invitations cannot be sent.',
+  });
+
+const logging = z
+  .strictObject({
+    level: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info')
+      .meta({ description: 'Minimum level to log.' }),
+    format: z
+      .enum(['json', 'pretty'])
+      .default('json')
+      .meta({ description: 'json for production log shippers, pretty for a terminal.' }),
+  })
+  .prefault({})
+  .meta({ description: 'Logs go to standard output.' });
+
+const metrics = z
+  .strictObject({
+    enabled: z.boolean().default(true).meta({
+      description: 'Serve Prometheus metrics (prefix livechat_) at /metrics on the appservice listener.',
+    }),
+  })
+  .prefault({})
+  .meta({ description: 'Prometheus metrics.' });
+
+export const configSchema = z
+  .strictObject({
+    homeserver,
+    appservice: appservice.prefault({}),
+    publicUrl: httpUrl.meta({
+      description:
+        'Public base URL of the provisioning listener, as carriers and browsers reach it (webhook URLs and invitation links are built from it).',
+      examples: ['https://livechat.example.com'],
+    }),
+    database,
+    bot,
+    ghosts,
+    provisioning,
+    smtp: smtp.optional(),
+    logging,
+    metrics,
+  })
+  .meta({ description: 'matrix-appservice-livechat configuration' });
+
+/** The configuration as written in the file (defaults optional). */
+export type ConfigInput = z.input<typeof configSchema>;
+/** The configuration after validation, with every default filled in. */
+export type Config = z.output<typeof configSchema>;

@@ -1,0 +1,31 @@
+import type { Config } from './config/schema.ts';
+import type { Registration } from './config/registration.ts';
+import type { Clock } from './bridge/context.ts';
+import { startBridge, type RunningBridge } from './bridge/start.ts';
+import { createBotModule } from './bot/index.ts';
+import { createProvisioningModule } from './provisioning/index.ts';
+
+export type { Config } from './config/schema.ts';
+export type { Registration } from './config/registration.ts';
+export type { RunningBridge } from './bridge/start.ts';
+
+export interface StartOptions {
+  /** Injectable time for timeouts and inactivity sweeps. */
+  clock?: Clock;
+  /** Keep the caller's logging set-up instead of applying config.logging. */
+  keepLogging?: boolean;
+}
+
+/**
+ * Starts the whole product: the bridge core, the bot and provisioning. The CLI, the dev stack and
+ * the end-to-end tests all start it this way.
+ */
+export async function start(
+  config: Config,
+  registration: Registration,
+  options: StartOptions = {},
+): Promise<RunningBridge> {
+  const bot = createBotModule();
+  const provisioning = createProvisioningModule({ bot });
+  return startBridge(config, registration, { ...options, modules: [bot, provisioning] });
+}

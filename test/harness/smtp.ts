@@ -1,0 +1,72 @@
+import type { AddressInfo } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+/*
+ * An in-process SMTP server that accepts everything (no auth, no TLS) and keeps every message,
+ * parsed, for assertions. Point the bridge's `smtp` config at { host, port, secure: false }.
+ */
+
+export interface SmtpCapture {
+  host: string;
+  port: number;
+  messages: ParsedMail[];
+  /** The first captured message (already received or arriving later) for which `predicate` holds. */
+  waitForEmail(predicate?: (mail: ParsedMail) => boolean, timeoutMs?: number): Promise<ParsedMail>;
+  stop(): Promise<void>;
+}
+
+function describeMail(mail: ParsedMail): string {
+  const to = Array.isArray(mail.to) ? mail.to.map((a) => a.text).join(', ') : (mail.to?.text ?? '?');
+  return `to ${to}: ${JSON.stringify(mail.subject ?? '')}`;
+}
+
+export async function startSmtpCapture(): Promise<SmtpCapture> {
+  const messages: ParsedMail[] = [];
+  const waiters = new Set<(mail: ParsedMail) => void>();
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    logger: false,
+    onData(stream, _session, callback) {
+      simpleParser(stream)
+        .then((mail) => {
+          messages.push(mail);
+          for (const waiter of waiters) waiter(mail);
+          callback();
+        })
+        .catch((err: Error) => callback(err));
+    },
+  });
+  const host = '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, () => resolve());
+  });
+  const port = (server.server.address() as AddressInfo).port;
+
+  return {
+    host,
+    port,
+    messages,
+    waitForEmail(predicate = () => true, timeoutMs = 15_000) {
+      const found = messages.find(predicate);
+      if (found) return Promise.resolve(found);
+      return new Promise<ParsedMail>((resolve, reject) => {
+        const waiter = (mail: ParsedMail): void => {
+          if (!predicate(mail)) return;
+          clearTimeout(timer);
+          waiters.delete(waiter);
+          resolve(mail);
+        };
+        waiters.add(waiter);
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          const seen = messages.length ? messages.map(describeMail).join('; ') : 'no email at all';
+          reject(new Error(`No matching email within ${timeoutMs} ms; captured: ${seen}`));
+        }, timeoutMs);
+      });
+    },
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
