@@ -82,8 +82,12 @@ describe('registration', () => {
 
 describe('registration.yaml.example', () => {
   it('has the shape the generator writes for the sample configuration', async () => {
-    const sample = parseConfig(parse(await readFile(new URL('../../config/config.sample.yaml', import.meta.url), 'utf8')));
-    const example = parse(await readFile(new URL('../../registration.yaml.example', import.meta.url), 'utf8'));
+    const sample = parseConfig(
+      parse(await readFile(new URL('../../config/config.sample.yaml', import.meta.url), 'utf8')),
+    );
+    const example = parse(
+      await readFile(new URL('../../registration.yaml.example', import.meta.url), 'utf8'),
+    );
     const generated = generateRegistration(sample, 'http://localhost:9993');
     expect({ ...example, as_token: '', hs_token: '' }).toEqual({ ...generated, as_token: '', hs_token: '' });
     expect(registrationMismatches(sample, example)).toEqual([]);
