@@ -5,6 +5,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     teardownTimeout: 60_000,
+    // A dependency of the Matrix SDK uses a deprecated Node API at import; the warning is noise.
+    execArgv: ['--disable-warning=DEP0060'],
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
     projects: [
       {
         test: {

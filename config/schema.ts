@@ -157,6 +157,44 @@ const smtp = z
     description: 'Outgoing email (agent invitations, offline forms). Without it, invitations cannot be sent.',
   });
 
+const providers = z
+  .strictObject({
+    timeoutSeconds: z.number().min(1).max(120).default(15).meta({
+      description: 'How long one request to a provider may take before it counts as failed (and is retried).',
+    }),
+    twilio: z
+      .strictObject({
+        baseUrl: httpUrl.default('https://api.twilio.com').meta({
+          description: 'Twilio REST API base URL (change only to point at a test double).',
+        }),
+      })
+      .prefault({})
+      .meta({ description: 'Twilio Programmable Messaging (SMS and WhatsApp). Credentials are per sender.' }),
+    whatsappCloud: z
+      .strictObject({
+        baseUrl: httpUrl.default('https://graph.facebook.com').meta({
+          description: 'Meta Graph API base URL (change only to point at a test double).',
+        }),
+        apiVersion: z
+          .string()
+          .regex(/^v\d+\.\d+$/, 'must look like v21.0')
+          .default('v21.0')
+          .meta({ description: 'Graph API version used in request paths.' }),
+      })
+      .prefault({})
+      .meta({ description: 'Meta WhatsApp Business Cloud API. Credentials are per sender.' }),
+    simulator: z
+      .strictObject({
+        baseUrl: httpUrl.default('http://127.0.0.1:9995').meta({
+          description: 'Where the phone simulator (npm run dev) receives what the bridge sends to its phones.',
+        }),
+      })
+      .prefault({})
+      .meta({ description: 'The local phone simulator, for development and demos.' }),
+  })
+  .prefault({})
+  .meta({ description: 'How senders reach the carriers.' });
+
 const logging = z
   .strictObject({
     level: z
@@ -193,6 +231,7 @@ export const configSchema = z
     bot,
     ghosts,
     provisioning,
+    providers,
     smtp: smtp.optional(),
     logging,
     metrics,
