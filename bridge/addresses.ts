@@ -36,17 +36,27 @@ export function stripAddress(raw: string): string {
  * as international (WhatsApp's wa_id and Meta's display numbers come without it), unless a
  * default country is given.
  */
-export function normalizeAddress(raw: string, channel: Channel, options: { defaultCountry?: string } = {}): Address {
+export function normalizeAddress(
+  raw: string,
+  channel: Channel,
+  options: { defaultCountry?: string } = {},
+): Address {
   const stripped = stripAddress(raw);
   if (!stripped) throw new AddressError('is empty');
   if (channel === 'sms' && SHORTCODE.test(stripped)) return { address: stripped, kind: 'shortcode' };
   if (channel === 'whatsapp' && SHORTCODE.test(stripped)) {
     throw new AddressError(`"${raw}" is a short code; WhatsApp needs a full phone number`);
   }
-  const international = stripped.startsWith('+') ? stripped : options.defaultCountry ? stripped : `+${stripped}`;
+  const international = stripped.startsWith('+')
+    ? stripped
+    : options.defaultCountry
+      ? stripped
+      : `+${stripped}`;
   const phone = parsePhoneNumberFromString(international, options.defaultCountry as never);
   if (!phone || !phone.isPossible()) {
-    throw new AddressError(`"${raw}" is not a phone number in international format (E.164, e.g. +14155550100)`);
+    throw new AddressError(
+      `"${raw}" is not a phone number in international format (E.164, e.g. +14155550100)`,
+    );
   }
   return { address: phone.number, kind: 'e164' };
 }

@@ -186,7 +186,8 @@ const providers = z
     simulator: z
       .strictObject({
         baseUrl: httpUrl.default('http://127.0.0.1:9995').meta({
-          description: 'Where the phone simulator (npm run dev) receives what the bridge sends to its phones.',
+          description:
+            'Where the phone simulator (npm run dev) receives what the bridge sends to its phones.',
         }),
       })
       .prefault({})

@@ -5,9 +5,18 @@ import { ghostLocalpart, localpartOf } from '../../bridge/ids.ts';
 describe('addresses', () => {
   it('normalizes longcodes and WhatsApp numbers to E.164', () => {
     expect(normalizeAddress('+1 (415) 555-0100', 'sms')).toEqual({ address: '+14155550100', kind: 'e164' });
-    expect(normalizeAddress('whatsapp:+14155550100', 'whatsapp')).toEqual({ address: '+14155550100', kind: 'e164' });
-    expect(normalizeAddress('5511987654321', 'whatsapp')).toEqual({ address: '+5511987654321', kind: 'e164' });
-    expect(normalizeAddress('0612345678', 'sms', { defaultCountry: 'FR' })).toEqual({ address: '+33612345678', kind: 'e164' });
+    expect(normalizeAddress('whatsapp:+14155550100', 'whatsapp')).toEqual({
+      address: '+14155550100',
+      kind: 'e164',
+    });
+    expect(normalizeAddress('5511987654321', 'whatsapp')).toEqual({
+      address: '+5511987654321',
+      kind: 'e164',
+    });
+    expect(normalizeAddress('0612345678', 'sms', { defaultCountry: 'FR' })).toEqual({
+      address: '+33612345678',
+      kind: 'e164',
+    });
   });
 
   it('keeps SMS short codes as digits, and refuses them on WhatsApp', () => {
