@@ -1,6 +1,7 @@
 import type { Config } from './config/schema.ts';
 import type { Registration } from './config/registration.ts';
 import type { Clock } from './bridge/context.ts';
+import type { Provider } from './bridge/providers/types.ts';
 import { startBridge, type RunningBridge } from './bridge/start.ts';
 import { createBotModule } from './bot/index.ts';
 import { createProvisioningModule } from './provisioning/index.ts';
@@ -12,6 +13,8 @@ export type { RunningBridge } from './bridge/start.ts';
 export interface StartOptions {
   /** Injectable time for timeouts and inactivity sweeps. */
   clock?: Clock;
+  /** Providers in addition to the built-in ones. */
+  providers?: Provider[];
   /** Keep the caller's logging set-up instead of applying config.logging. */
   keepLogging?: boolean;
 }

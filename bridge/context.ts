@@ -5,6 +5,7 @@ import type { MatrixGateway } from './matrix/gateway.ts';
 import type { EventRouter } from './matrix/events.ts';
 import type { Metrics } from './metrics.ts';
 import type { Database } from './store/db.ts';
+import type { ProviderRegistry } from './providers/index.ts';
 
 /** Time, injectable so that tests move it instead of sleeping (timeouts, inactivity sweeps). */
 export interface Clock {
@@ -24,6 +25,7 @@ export interface BridgeContext {
   matrix: MatrixGateway;
   events: EventRouter;
   metrics: Metrics;
+  providers: ProviderRegistry;
   clock: Clock;
   /** The appservice listener's app, for internal routes (health and metrics live there). */
   appserviceApp: Application;

@@ -14,6 +14,8 @@ import { ensureBotProfile } from './matrix/bot-profile.ts';
 import { EventRouter, createEventQueue } from './matrix/events.ts';
 import { MatrixGateway, waitForHomeserver } from './matrix/gateway.ts';
 import { Metrics } from './metrics.ts';
+import { createProviderRegistry } from './providers/index.ts';
+import type { Provider } from './providers/types.ts';
 import { Database } from './store/db.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './store/embedded.ts';
 import { migrate, type MigrationSource } from './store/migrate.ts';
@@ -23,6 +25,8 @@ const log = logger('bridge.start');
 export interface StartBridgeOptions {
   modules?: BridgeModule[];
   clock?: Clock;
+  /** Providers in addition to the built-in ones (a test double, a provider of your own). */
+  providers?: Provider[];
   /** Leave logging as the caller set it (tests, the dev stack). */
   keepLogging?: boolean;
 }
@@ -117,6 +121,7 @@ export async function startBridge(
       matrix,
       events: router,
       metrics,
+      providers: createProviderRegistry(config, options.providers),
       clock: options.clock ?? systemClock,
       appserviceApp: appservice.expressApp,
       addReadinessCheck: (name, check) => checks.set(name, check),
