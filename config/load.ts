@@ -67,6 +67,41 @@ function describe(input: unknown): string {
   return `${typeof input} ${JSON.stringify(input)}`;
 }
 
+const ENV_REFERENCE = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/**
+ * Replaces ${NAME} and ${NAME:-default} in string values with environment variables, so secrets
+ * can come from the environment (containers, systemd credentials) instead of the file. `$$` is a
+ * literal `$`. An unset variable without a default is an error at its key.
+ */
+export function expandEnvironment(
+  raw: unknown,
+  env: Record<string, string | undefined> = process.env,
+): { value: unknown; problems: ConfigProblem[] } {
+  const problems: ConfigProblem[] = [];
+  const walk = (node: unknown, path: string[]): unknown => {
+    if (typeof node === 'string') {
+      return node.replace(ENV_REFERENCE, (match, name: string | undefined, fallback: string | undefined) => {
+        if (match === '$$') return '$';
+        const value = env[name!];
+        if (value !== undefined && value !== '') return value;
+        if (fallback !== undefined) return fallback;
+        problems.push({ path: path.join('.'), message: `environment variable ${name} is not set` });
+        return '';
+      });
+    }
+    if (Array.isArray(node))
+      return node.map((item, i) => walk(item, [...path.slice(0, -1), `${path.at(-1) ?? ''}[${i}]`]));
+    if (node && typeof node === 'object') {
+      return Object.fromEntries(
+        Object.entries(node).map(([key, value]) => [key, walk(value, [...path, key])]),
+      );
+    }
+    return node;
+  };
+  return { value: walk(raw, []), problems };
+}
+
 /** Validates an already-parsed object; throws ConfigError listing every problem. */
 export function parseConfig(raw: unknown, file?: string): Config {
   const result = configSchema.safeParse(raw ?? {}, { reportInput: true });
@@ -96,5 +131,7 @@ export async function loadConfig(file: string): Promise<Config> {
       file,
     );
   }
-  return parseConfig(doc.toJS(), file);
+  const { value, problems } = expandEnvironment(doc.toJS());
+  if (problems.length > 0) throw new ConfigError(problems, file);
+  return parseConfig(value, file);
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ConfigError, loadConfig, parseConfig } from '../../config/load.ts';
+import { ConfigError, expandEnvironment, loadConfig, parseConfig } from '../../config/load.ts';
 import { configKeys, generateSample } from '../../config/sample.ts';
 
 const minimal = {
@@ -92,5 +92,31 @@ describe('config.sample.yaml', () => {
       const name = key.path.split('.').pop()!;
       expect(committed, key.path).toMatch(new RegExp(`^\\s*(# )?${name}:`, 'm'));
     }
+  });
+});
+
+describe('environment variables in the configuration', () => {
+  it('expands ${NAME} and ${NAME:-default} anywhere in a string, and $$ to $', () => {
+    const { value, problems } = expandEnvironment(
+      {
+        database: { url: 'postgres://livechat:${PGPASS}@${PGHOST:-localhost}:5432/livechat' },
+        note: 'costs $$5',
+        list: ['${PGHOST:-x}'],
+      },
+      { PGPASS: 's3cret' },
+    );
+    expect(problems).toEqual([]);
+    expect(value).toEqual({
+      database: { url: 'postgres://livechat:s3cret@localhost:5432/livechat' },
+      note: 'costs $5',
+      list: ['x'],
+    });
+  });
+
+  it('names the key of an unset variable', () => {
+    const { problems } = expandEnvironment({ provisioning: { token: '${LIVECHAT_TOKEN}' } }, {});
+    expect(problems).toEqual([
+      { path: 'provisioning.token', message: 'environment variable LIVECHAT_TOKEN is not set' },
+    ]);
   });
 });
