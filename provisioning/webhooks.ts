@@ -162,7 +162,10 @@ export function createWebhookRouter(options: WebhookRouterOptions): Router {
     }
     // accept() failed (database down…) or a sender's stored credentials are unusable: answer 500 so
     // the carrier retries later; nothing was acknowledged.
-    log.error({ path: req.path, method: req.method, ...errorInfo(err) }, 'webhook not accepted');
+    log.error(
+      { path: req.baseUrl + req.path, method: req.method, ...errorInfo(err) },
+      'webhook not accepted',
+    );
     return fail(res, 500, 'LC_UNKNOWN', 'The webhook could not be stored; retry later');
   };
   router.use('/webhooks', errors);
