@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   FakeServer,
@@ -15,7 +15,35 @@ import {
   type RecordedRequest,
   type WebhookResult,
 } from './http.ts';
+import {
+  ERRORS,
+  messageObject,
+  metaErrorBody,
+  metaJson,
+  metaRoute,
+  metaSignature,
+  readUpload,
+  statusObject,
+  wamid,
+  type MetaInbound,
+  type MetaRoute,
+  type MetaSentMessage,
+  type MetaStatus,
+  type MetaUpload,
+} from './meta-contract.ts';
 import { validateSend } from './meta-validation.ts';
+
+export {
+  metaErrorBody,
+  metaJson,
+  metaSignature,
+  type MetaInbound,
+  type MetaRoute,
+  type MetaSentMessage,
+  type MetaStatus,
+  type MetaUpload,
+} from './meta-contract.ts';
+export type { FaultRule, WebhookResult } from './http.ts';
 
 /*
  * A local Meta WhatsApp Business Cloud API (Graph API), following the documented contract: bearer
@@ -53,9 +81,6 @@ import { validateSend } from './meta-validation.ts';
  *     bearer token too; uploads are multipart (messaging_product, type, file) → {id}.
  */
 
-export type MetaRoute = 'send' | 'read' | 'upload' | 'media' | 'download';
-export type MetaStatus = 'sent' | 'delivered' | 'read' | 'failed';
-
 export interface MetaFakeOptions {
   accessToken?: string;
   appSecret?: string;
@@ -68,56 +93,6 @@ export interface MetaFakeOptions {
   now?: () => number;
 }
 
-export interface MetaSentMessage {
-  id: string;
-  /** `to` (digits) or `recipient` (business-scoped user id), as sent. */
-  to: string;
-  type: string;
-  /** The JSON body as received. */
-  body: Record<string, unknown>;
-  /** The failure its statuses will report (outside the window). */
-  failure?: { code: number; title: string; message: string };
-  at: Date;
-}
-
-export interface MetaUpload {
-  id: string;
-  type: string;
-  filename: string | undefined;
-  data: Buffer;
-}
-
-export interface MetaInbound {
-  /** The customer's phone number (E.164 or digits); omit for a username-only user. */
-  from?: string;
-  /** Business-scoped user id (contacts[].user_id). */
-  userId?: string;
-  /** contacts[].profile.name */
-  name?: string;
-  /** wamid; generated when omitted. */
-  id?: string;
-  /** Unix seconds; now when omitted. */
-  timestamp?: number;
-  /** The message this one replies to (context.id). */
-  replyTo?: string;
-  text?: string;
-  /** Bytes hosted by the fake: the message carries the media id. */
-  media?: {
-    kind: 'image' | 'audio' | 'video' | 'document' | 'sticker';
-    data: Buffer;
-    mimeType: string;
-    caption?: string;
-    filename?: string;
-  };
-  location?: { latitude: number; longitude: number; name?: string; address?: string };
-  buttonReply?: { id: string; title: string };
-  listReply?: { id: string; title: string; description?: string };
-  button?: { payload: string; text: string };
-  reaction?: { messageId: string; emoji: string };
-  /** Any other message fields (e.g. {type: 'order', order: {…}}), merged last. */
-  raw?: Record<string, unknown>;
-}
-
 export interface MetaPostOptions {
   /** Where to post (default: the subscribed webhookUrl). */
   url?: string;
@@ -125,60 +100,6 @@ export interface MetaPostOptions {
   signature?: string | null;
   /** Sign with another secret. */
   appSecret?: string;
-}
-
-/** JSON as Meta writes it: every non-ASCII UTF-16 unit escaped as \uXXXX. */
-export function metaJson(payload: unknown): string {
-  return JSON.stringify(payload).replace(
-    /[\u007f-\uffff]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-}
-
-export function metaSignature(appSecret: string, body: string | Buffer): string {
-  return `sha256=${createHmac('sha256', appSecret).update(body).digest('hex')}`;
-}
-
-const ERRORS: Record<number, { status: number; type: string; message: string; subcode?: number }> = {
-  1: { status: 500, type: 'OAuthException', message: 'An unknown error has occurred.' },
-  100: { status: 400, type: 'OAuthException', message: '(#100) Invalid parameter' },
-  190: {
-    status: 401,
-    type: 'OAuthException',
-    message: 'Invalid OAuth access token - Cannot parse access token',
-  },
-  130429: { status: 400, type: 'OAuthException', message: '(#130429) Rate limit hit' },
-  131009: { status: 400, type: 'OAuthException', message: '(#131009) Parameter value is not valid' },
-  131026: { status: 400, type: 'OAuthException', message: '(#131026) Message undeliverable' },
-  131047: {
-    status: 400,
-    type: 'OAuthException',
-    message:
-      '(#131047) Re-engagement message: more than 24 hours have passed since the recipient last replied',
-  },
-  131051: { status: 400, type: 'OAuthException', message: '(#131051) Unsupported message type' },
-  131056: {
-    status: 400,
-    type: 'OAuthException',
-    message: '(#131056) (Business Account, Consumer Account) pair rate limit hit',
-  },
-};
-
-export function metaErrorBody(code: number, message?: string) {
-  const known = ERRORS[code];
-  return {
-    error: {
-      message: message ?? known?.message ?? `(#${code}) Error`,
-      type: known?.type ?? 'OAuthException',
-      code,
-      ...(known?.subcode ? { error_subcode: known.subcode } : {}),
-      fbtrace_id: `A${randomHex(11)}`,
-    },
-  };
-}
-
-function wamid(): string {
-  return `wamid.${Buffer.from(randomHex(24), 'hex').toString('base64')}`;
 }
 
 export class MetaFake {
@@ -300,7 +221,11 @@ export class MetaFake {
           ...(m.userId ? { user_id: m.userId } : {}),
         });
       }
-      return this.messageObject({ ...m, id: m.id ?? wamid() }, waId);
+      return messageObject({ ...m, id: m.id ?? wamid() }, waId, {
+        now: this.now(),
+        displayPhoneNumber: this.displayPhoneNumber,
+        host: (data, type) => this.hostMedia(data, type),
+      });
     });
     return {
       messaging_product: 'whatsapp',
@@ -342,43 +267,12 @@ export class MetaFake {
     options: MetaPostOptions & { errors?: { code: number; title?: string; message?: string }[] } = {},
   ): Promise<WebhookResult> {
     const message = this.sent.find((m) => m.id === id);
-    const recipient = message?.to ?? '';
-    const opaque = message?.body.biz_opaque_callback_data;
     const errors =
       options.errors ?? (status === 'failed' && message?.failure ? [message.failure] : undefined);
     const value = {
       messaging_product: 'whatsapp',
       metadata: { display_phone_number: this.displayPhoneNumber, phone_number_id: this.phoneNumberId },
-      statuses: [
-        {
-          id,
-          status,
-          timestamp: String(Math.floor(this.now() / 1000)),
-          recipient_id: recipient,
-          ...(typeof opaque === 'string' ? { biz_opaque_callback_data: opaque } : {}),
-          ...(status !== 'failed'
-            ? {
-                pricing: {
-                  billable: true,
-                  pricing_model: 'PMP',
-                  category: 'service',
-                  type: 'free_customer_service',
-                },
-              }
-            : {}),
-          ...(errors
-            ? {
-                errors: errors.map((e) => ({
-                  code: e.code,
-                  title: e.title ?? ERRORS[e.code]?.message.replace(/^\(#\d+\) /, '') ?? `Error ${e.code}`,
-                  message:
-                    e.message ?? ERRORS[e.code]?.message.replace(/^\(#\d+\) /, '') ?? `Error ${e.code}`,
-                  error_data: { details: e.message ?? 'See the error code' },
-                })),
-              }
-            : {}),
-        },
-      ],
+      statuses: [statusObject(id, status, this.now(), message, errors)],
     };
     return this.post(
       {
@@ -426,48 +320,6 @@ export class MetaFake {
     return this.server.close();
   }
 
-  private messageObject(m: MetaInbound & { id: string }, waId: string | undefined): Record<string, unknown> {
-    const base: Record<string, unknown> = {
-      ...(waId ? { from: waId } : {}),
-      ...(m.userId && !waId ? { from_user_id: m.userId } : {}),
-      id: m.id,
-      timestamp: String(m.timestamp ?? Math.floor(this.now() / 1000)),
-      ...(m.replyTo ? { context: { from: this.displayPhoneNumber, id: m.replyTo } } : {}),
-    };
-    if (m.text !== undefined) Object.assign(base, { type: 'text', text: { body: m.text } });
-    if (m.media) {
-      const id = this.hostMedia(m.media.data, m.media.mimeType);
-      Object.assign(base, {
-        type: m.media.kind,
-        [m.media.kind]: {
-          id,
-          mime_type: m.media.mimeType,
-          sha256: createHash('sha256').update(m.media.data).digest('base64'),
-          ...(m.media.caption ? { caption: m.media.caption } : {}),
-          ...(m.media.filename ? { filename: m.media.filename } : {}),
-        },
-      });
-    }
-    if (m.location) Object.assign(base, { type: 'location', location: m.location });
-    if (m.buttonReply)
-      Object.assign(base, {
-        type: 'interactive',
-        interactive: { type: 'button_reply', button_reply: m.buttonReply },
-      });
-    if (m.listReply)
-      Object.assign(base, {
-        type: 'interactive',
-        interactive: { type: 'list_reply', list_reply: m.listReply },
-      });
-    if (m.button) Object.assign(base, { type: 'button', button: m.button });
-    if (m.reaction)
-      Object.assign(base, {
-        type: 'reaction',
-        reaction: { message_id: m.reaction.messageId, emoji: m.reaction.emoji },
-      });
-    return { ...base, ...m.raw };
-  }
-
   private readonly bodies: FaultBodies = {
     serverError: () => metaErrorBody(1),
     throttled: () => metaErrorBody(130429),
@@ -484,29 +336,11 @@ export class MetaFake {
     );
   }
 
-  private route(method: string, parts: string[], body: Buffer): MetaRoute | 'unknown' {
-    const versioned = /^v\d+\.\d+$/.test(parts[0] ?? '');
-    if (parts[0] === 'media-download' && parts.length === 2 && method === 'GET') return 'download';
-    if (!versioned) return 'unknown';
-    if (parts.length === 2 && method === 'GET') return 'media';
-    if (parts.length === 3 && method === 'POST' && parts[2] === 'media') return 'upload';
-    if (parts.length === 3 && method === 'POST' && parts[2] === 'messages') {
-      try {
-        return (JSON.parse(body.toString('utf8')) as { status?: unknown }).status === 'read'
-          ? 'read'
-          : 'send';
-      } catch {
-        return 'send';
-      }
-    }
-    return 'unknown';
-  }
-
   private async handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     const method = req.method ?? 'GET';
-    const route = this.route(method, parts, body);
+    const route = metaRoute(method, parts, body);
     const record: RecordedRequest<MetaRoute> = {
       route,
       method,
@@ -603,24 +437,10 @@ export class MetaFake {
   }
 
   private async upload(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
-    let form: FormData;
-    try {
-      form = await new Request('http://fake/', {
-        method: 'POST',
-        headers: { 'content-type': req.headers['content-type'] ?? '' },
-        body: new Uint8Array(body),
-      }).formData();
-    } catch {
-      return this.error(res, 100, '(#100) The upload must be multipart/form-data');
-    }
-    if (form.get('messaging_product') !== 'whatsapp')
-      return this.error(res, 100, '(#100) The parameter messaging_product is required.');
-    const file = form.get('file');
-    if (!(file instanceof Blob)) return this.error(res, 100, '(#100) The parameter file is required.');
-    const type = String(form.get('type') ?? file.type);
-    const data = Buffer.from(await file.arrayBuffer());
-    const id = this.hostMedia(data, type);
-    this.uploads.push({ id, type, filename: file instanceof File ? file.name : undefined, data });
+    const upload = await readUpload(req.headers['content-type'], body);
+    if ('error' in upload) return this.error(res, 100, upload.error);
+    const id = this.hostMedia(upload.data, upload.type);
+    this.uploads.push({ id, ...upload });
     sendJson(res, 200, { id });
   }
 }

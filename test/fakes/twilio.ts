@@ -1,6 +1,4 @@
-import { createHmac } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { SegmentedMessage } from 'sms-segments-calculator';
 import {
   FakeServer,
@@ -17,6 +15,32 @@ import {
   type RecordedRequest,
   type WebhookResult,
 } from './http.ts';
+import {
+  bare,
+  formEncode,
+  inboundParams,
+  messageResource,
+  OPT_IN,
+  OPT_OUT,
+  readSendForm,
+  twilioErrorBody,
+  twilioSignature,
+  type TwilioInbound,
+  type TwilioParams,
+  type TwilioSentMessage,
+  type TwilioStatus,
+} from './twilio-contract.ts';
+
+export {
+  formEncode,
+  twilioErrorBody,
+  twilioSignature,
+  type TwilioInbound,
+  type TwilioParams,
+  type TwilioSentMessage,
+  type TwilioStatus,
+} from './twilio-contract.ts';
+export type { FaultRule, WebhookResult } from './http.ts';
 
 /*
  * A local Twilio Programmable Messaging, following the documented contract: Basic auth, form
@@ -54,9 +78,6 @@ import {
  */
 
 export type TwilioRoute = 'send' | 'media' | 'storage';
-export type TwilioParams = Record<string, string | string[]>;
-export type TwilioStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'undelivered' | 'failed';
-
 export interface TwilioFakeOptions {
   accountSid?: string;
   authToken?: string;
@@ -68,50 +89,6 @@ export interface TwilioFakeOptions {
   now?: () => number;
 }
 
-export interface TwilioSentMessage {
-  sid: string;
-  channel: 'sms' | 'whatsapp';
-  /** As sent, `whatsapp:` prefix included. */
-  to: string;
-  from?: string;
-  messagingServiceSid?: string;
-  body?: string;
-  mediaUrls: string[];
-  contentSid?: string;
-  contentVariables?: Record<string, string>;
-  statusCallback?: string;
-  numSegments: number;
-  /** The failure its status callbacks will report (a send outside the WhatsApp window). */
-  failure?: { errorCode: number };
-  /** Every form parameter as received. */
-  params: TwilioParams;
-  at: Date;
-}
-
-export interface TwilioInbound {
-  /** The customer: '+14155550100', or 'whatsapp:+14155550100' for WhatsApp. */
-  from: string;
-  /** The business number, same convention. */
-  to: string;
-  body?: string;
-  /** Default: 'whatsapp' when `from` has the whatsapp: prefix. */
-  channel?: 'sms' | 'whatsapp';
-  profileName?: string;
-  /** Bytes are hosted by the fake (Basic auth + redirect); a url is passed as is. */
-  media?: ({ data: Buffer; contentType: string } | { url: string; contentType: string })[];
-  latitude?: number;
-  longitude?: number;
-  address?: string;
-  label?: string;
-  buttonPayload?: string;
-  buttonText?: string;
-  originalRepliedMessageSid?: string;
-  messageSid?: string;
-  messagingServiceSid?: string;
-  /** Extra parameters, as Twilio adds without notice; they are signed like the others. */
-  extra?: Record<string, string>;
-}
-
 export interface SignOptions {
   /** The URL the signature covers, when it differs from where the request is posted (a proxy). */
   signedUrl?: string;
@@ -119,76 +96,6 @@ export interface SignOptions {
   signature?: string | null;
   /** Sign with this token instead of the account's. */
   authToken?: string;
-}
-
-const OPT_OUT = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'REVOKE', 'OPTOUT']);
-const OPT_IN = new Set(['START', 'YES', 'UNSTOP']);
-
-const ERRORS: Record<number, { status: number; message: string }> = {
-  20003: { status: 401, message: 'Authenticate' },
-  20404: { status: 404, message: 'The requested resource was not found' },
-  20429: { status: 429, message: 'Too Many Requests' },
-  21211: { status: 400, message: "Invalid 'To' Phone Number" },
-  21602: { status: 400, message: 'Message body is required.' },
-  21603: { status: 400, message: "A 'From' phone number is required." },
-  21604: { status: 400, message: "A 'To' phone number is required." },
-  21610: { status: 400, message: 'Attempt to send to unsubscribed recipient' },
-  21612: { status: 400, message: "The 'To' phone number is not currently reachable via SMS or MMS" },
-  21614: { status: 400, message: "'To' number is not a valid mobile number" },
-  21617: { status: 400, message: 'The concatenated message body exceeds the 1600 character limit.' },
-  21656: { status: 400, message: 'The ContentVariables Parameter is invalid.' },
-  21910: { status: 400, message: 'Invalid From and To pair. From and To should be of the same channel' },
-  63016: {
-    status: 400,
-    message:
-      'Failed to send freeform message because you are outside the allowed window. If you are using WhatsApp, please use a Message Template.',
-  },
-};
-
-export function twilioErrorBody(code: number, message?: string, status?: number) {
-  const known = ERRORS[code];
-  return {
-    code,
-    message: message ?? known?.message ?? `Error ${code}`,
-    more_info: `https://www.twilio.com/docs/errors/${code}`,
-    status: status ?? known?.status ?? 400,
-  };
-}
-
-/**
- * X-Twilio-Signature as Twilio documents it: base64(HMAC-SHA1(authToken, url + each parameter name
- * followed by its value, names sorted, repeated names once per value in sorted order)). Written
- * from the documentation, independently of the validator the bridge uses.
- */
-export function twilioSignature(authToken: string, url: string, params: TwilioParams): string {
-  let data = url;
-  for (const key of Object.keys(params).sort()) {
-    const value = params[key]!;
-    for (const v of Array.isArray(value) ? [...value].sort() : [value]) data += key + v;
-  }
-  return createHmac('sha1', authToken).update(Buffer.from(data, 'utf8')).digest('base64');
-}
-
-export function formEncode(params: TwilioParams): string {
-  const form = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) {
-    for (const v of Array.isArray(value) ? value : [value]) form.append(key, v);
-  }
-  return form.toString();
-}
-
-function rfc2822(date: Date): string {
-  return date.toUTCString().replace('GMT', '+0000');
-}
-
-function bare(address: string): string {
-  return address.replace(/^whatsapp:/i, '');
-}
-
-function validNumber(address: string): boolean {
-  const raw = bare(address);
-  if (/^\d{3,6}$/.test(raw)) return true; // short code
-  return /^\+[1-9]\d{6,14}$/.test(raw) && (parsePhoneNumberFromString(raw)?.isPossible() ?? false);
 }
 
 interface HostedMedia {
@@ -294,58 +201,7 @@ export class TwilioFake {
 
   /** The parameters Twilio posts for an inbound message (without sending them). */
   messageParams(message: TwilioInbound): TwilioParams {
-    const channel = message.channel ?? (/^whatsapp:/i.test(message.from) ? 'whatsapp' : 'sms');
-    const address = (a: string) => (channel === 'whatsapp' && !/^whatsapp:/i.test(a) ? `whatsapp:${a}` : a);
-    const sid = message.messageSid ?? `${message.media?.length ? 'MM' : 'SM'}${randomHex(16)}`;
-    const params: Record<string, string> = {
-      ToCountry: 'US',
-      ToState: 'CA',
-      SmsMessageSid: sid,
-      NumMedia: String(message.media?.length ?? 0),
-      ToCity: '',
-      FromZip: '',
-      SmsSid: sid,
-      FromState: '',
-      SmsStatus: 'received',
-      FromCity: '',
-      Body: message.body ?? '',
-      FromCountry: 'US',
-      To: address(message.to),
-      ToZip: '',
-      NumSegments: String(message.body ? new SegmentedMessage(message.body).segmentsCount : 1),
-      MessageSid: sid,
-      AccountSid: this.accountSid,
-      From: address(message.from),
-      ApiVersion: '2010-04-01',
-    };
-    if (message.messagingServiceSid) params.MessagingServiceSid = message.messagingServiceSid;
-    message.media?.forEach((m, i) => {
-      params[`MediaUrl${i}`] = 'url' in m ? m.url : this.hostMedia(m.data, m.contentType);
-      params[`MediaContentType${i}`] = m.contentType;
-    });
-    if (channel === 'whatsapp') {
-      params.WaId = bare(message.from).replace(/^\+/, '');
-      params.ProfileName = message.profileName ?? '';
-      params.ReferralNumMedia = '0';
-      params.MessageType =
-        message.latitude !== undefined
-          ? 'location'
-          : message.buttonPayload
-            ? 'button'
-            : message.media?.length
-              ? 'image'
-              : 'text';
-      params.ChannelMetadata = JSON.stringify({ type: 'whatsapp', data: { context: {} } });
-    }
-    if (message.latitude !== undefined) params.Latitude = String(message.latitude);
-    if (message.longitude !== undefined) params.Longitude = String(message.longitude);
-    if (message.address) params.Address = message.address;
-    if (message.label) params.Label = message.label;
-    if (message.buttonPayload) params.ButtonPayload = message.buttonPayload;
-    if (message.buttonText) params.ButtonText = message.buttonText;
-    if (message.originalRepliedMessageSid)
-      params.OriginalRepliedMessageSid = message.originalRepliedMessageSid;
-    return { ...params, ...message.extra };
+    return inboundParams(this.accountSid, message, (data, type) => this.hostMedia(data, type));
   }
 
   /**
@@ -517,102 +373,32 @@ export class TwilioFake {
       record.fault = fault.kind;
       return respondWithFault(fault, req, res, this.bodies);
     }
-    sendJson(res, 201, this.resource(accepted));
+    sendJson(res, 201, messageResource(this.accountSid, accepted));
   }
 
   /** Validates and records a send; answers the error itself and returns undefined when refused. */
   private accept(res: ServerResponse, body: Buffer): TwilioSentMessage | undefined {
-    const params: TwilioParams = {};
-    for (const [key, value] of new URLSearchParams(body.toString('utf8'))) {
-      const existing = params[key];
-      params[key] =
-        existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
-    }
-    const one = (key: string) => {
-      const v = params[key];
-      return Array.isArray(v) ? v[0] : v;
-    };
-    const all = (key: string) => {
-      const v = params[key];
-      return v === undefined ? [] : Array.isArray(v) ? v : [v];
-    };
-    const to = one('To');
-    const from = one('From');
-    const service = one('MessagingServiceSid');
-    const text = one('Body');
-    const mediaUrls = all('MediaUrl');
-    const contentSid = one('ContentSid');
-    if (!to) return void this.error(res, 21604);
-    if (!from && !service) return void this.error(res, 21603);
-    if (!text && mediaUrls.length === 0 && !contentSid) return void this.error(res, 21602);
-    if (!validNumber(to))
-      return void this.error(res, 21211, `The 'To' number ${to} is not a valid phone number.`);
-    const whatsapp = /^whatsapp:/i.test(to);
-    if (from && whatsapp !== /^whatsapp:/i.test(from)) return void this.error(res, 21910);
-    if (text && text.length > 1600) return void this.error(res, 21617);
-    let contentVariables: Record<string, string> | undefined;
-    const rawVariables = one('ContentVariables');
-    if (rawVariables !== undefined) {
-      try {
-        contentVariables = JSON.parse(rawVariables) as Record<string, string>;
-      } catch {
-        return void this.error(res, 21656);
-      }
-    }
-    if (!whatsapp && this.optedOut.has(bare(to))) return void this.error(res, 21610);
-
+    const form = readSendForm(body);
+    if ('error' in form) return void this.error(res, form.error, form.message);
+    const { whatsapp, ...fields } = form;
+    if (!whatsapp && this.optedOut.has(bare(form.to))) return void this.error(res, 21610);
     let failure: TwilioSentMessage['failure'];
-    const last = this.lastInbound.get(bare(to));
+    const last = this.lastInbound.get(bare(form.to));
     const windowOpen = last !== undefined && this.options.now() - last < 24 * 3600_000;
-    if (whatsapp && this.options.enforceWindow && !contentSid && !windowOpen) {
+    if (whatsapp && this.options.enforceWindow && !form.contentSid && !windowOpen) {
       if (this.options.windowClosedAs === 'request') return void this.error(res, 63016);
       failure = { errorCode: 63016 };
     }
     const message: TwilioSentMessage = {
       sid: `SM${randomHex(16)}`,
       channel: whatsapp ? 'whatsapp' : 'sms',
-      to,
-      ...(from ? { from } : {}),
-      ...(service ? { messagingServiceSid: service } : {}),
-      ...(text ? { body: text } : {}),
-      mediaUrls,
-      ...(contentSid ? { contentSid } : {}),
-      ...(contentVariables ? { contentVariables } : {}),
-      ...(one('StatusCallback') ? { statusCallback: one('StatusCallback') } : {}),
-      numSegments: text ? new SegmentedMessage(text).segmentsCount : 1,
+      ...fields,
+      numSegments: form.body ? new SegmentedMessage(form.body).segmentsCount : 1,
       ...(failure ? { failure } : {}),
-      params,
       at: new Date(),
     };
     this.sent.push(message);
     return message;
-  }
-
-  private resource(m: TwilioSentMessage): Record<string, unknown> {
-    const now = rfc2822(m.at);
-    const uri = `/2010-04-01/Accounts/${this.accountSid}/Messages/${m.sid}`;
-    return {
-      account_sid: this.accountSid,
-      api_version: '2010-04-01',
-      body: m.body ?? '',
-      date_created: now,
-      date_sent: null,
-      date_updated: now,
-      direction: 'outbound-api',
-      error_code: null,
-      error_message: null,
-      from: m.messagingServiceSid ? null : m.from,
-      messaging_service_sid: m.messagingServiceSid ?? null,
-      num_media: String(m.mediaUrls.length),
-      num_segments: String(m.numSegments),
-      price: null,
-      price_unit: 'USD',
-      sid: m.sid,
-      status: m.messagingServiceSid ? 'accepted' : 'queued',
-      subresource_uris: { media: `${uri}/Media.json` },
-      to: m.to,
-      uri: `${uri}.json`,
-    };
   }
 
   private handleStorage(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
