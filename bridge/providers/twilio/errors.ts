@@ -81,8 +81,9 @@ export function responseFailure(response: Response, text: string, json: unknown)
       ? body.message
       : `Twilio answered HTTP ${response.status}${text ? `: ${excerpt(text)}` : ''}`;
   const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+  const later = retryAfterMs !== undefined ? { retryAfterMs } : {};
   if (response.status === 429 || code === '20429') {
-    return { kind: 'throttled', code: code ?? 'http-429', message, permanent: false, retryAfterMs };
+    return { kind: 'throttled', code: code ?? 'http-429', message, permanent: false, ...later };
   }
   if (response.status >= 500) {
     return {
@@ -90,7 +91,7 @@ export function responseFailure(response: Response, text: string, json: unknown)
       code: code ?? `http-${response.status}`,
       message,
       permanent: false,
-      retryAfterMs,
+      ...later,
     };
   }
   const rule = code ? RULES[code] : undefined;
@@ -100,7 +101,7 @@ export function responseFailure(response: Response, text: string, json: unknown)
       code,
       message,
       permanent: rule.permanent,
-      ...(rule.permanent ? {} : { retryAfterMs }),
+      ...(rule.permanent ? {} : later),
     };
   }
   const failure = httpFailure(response, message);
