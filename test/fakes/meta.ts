@@ -39,6 +39,7 @@ export {
   metaSignature,
   type MetaInbound,
   type MetaRoute,
+  type MetaRoute,
   type MetaSentMessage,
   type MetaStatus,
   type MetaUpload,
