@@ -39,7 +39,6 @@ export {
   metaSignature,
   type MetaInbound,
   type MetaRoute,
-  type MetaRoute,
   type MetaSentMessage,
   type MetaStatus,
   type MetaUpload,
