@@ -80,3 +80,35 @@ export function httpFailure(response: Response, message: string): ProviderFailur
     return { kind: 'auth', code: `http-${status}`, message, permanent: true };
   return { kind: 'rejected', code: `http-${status}`, message, permanent: true };
 }
+
+/** A response body as text, and as JSON when it is JSON (error bodies are often HTML from a proxy). */
+export async function readBody(response: Response): Promise<{ text: string; json: unknown }> {
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (err) {
+    // The time limit covers the body too: a body that stalls or breaks is a network failure.
+    const name = (err as { name?: string }).name;
+    const timedOut = name === 'TimeoutError' || name === 'AbortError';
+    throw new ProviderError(
+      {
+        kind: 'unavailable',
+        code: timedOut ? 'timeout' : (networkCode(err) ?? 'network'),
+        message: `the answer (HTTP ${response.status}) broke off: ${err instanceof Error ? err.message : String(err)}`,
+        permanent: false,
+      },
+      { cause: err },
+    );
+  }
+  try {
+    return { text, json: text ? JSON.parse(text) : undefined };
+  } catch {
+    return { text, json: undefined };
+  }
+}
+
+/** A short, single-line excerpt of a body for error messages (never the whole page). */
+export function excerpt(text: string, max = 120): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}

@@ -1,6 +1,8 @@
 import type { Config } from '../../config/schema.ts';
 import { createSimulatorProvider } from './simulator/provider.ts';
+import { createTwilioProvider } from './twilio/provider.ts';
 import type { Provider } from './types.ts';
+import { createWhatsAppCloudProvider } from './whatsapp-cloud/provider.ts';
 
 export class UnknownProviderError extends Error {
   constructor(name: string, known: string[]) {
@@ -36,6 +38,8 @@ export class ProviderRegistry {
 export function createProviderRegistry(config: Config, extra: Provider[] = []): ProviderRegistry {
   const timeoutMs = config.providers.timeoutSeconds * 1000;
   return new ProviderRegistry([
+    createTwilioProvider({ ...config.providers.twilio, timeoutMs }),
+    createWhatsAppCloudProvider({ ...config.providers.whatsappCloud, timeoutMs }),
     createSimulatorProvider({ ...config.providers.simulator, timeoutMs }),
     ...extra,
   ]);
