@@ -27,14 +27,10 @@ const homeserver = z
       description:
         'How long start-up waits for the homeserver to answer before giving up (useful when both start together).',
     }),
-    registrationSharedSecret: z
-      .string()
-      .min(1)
-      .optional()
-      .meta({
-        description:
-          "Synapse's registration_shared_secret: lets invited agents create an account (with the password they choose) on the invitation page. Without it, the page only links an existing Matrix ID.",
-      }),
+    registrationSharedSecret: z.string().min(1).optional().meta({
+      description:
+        "Synapse's registration_shared_secret: lets invited agents create an account (with the password they choose) on the invitation page. Without it, the page only links an existing Matrix ID.",
+    }),
   })
   .meta({ description: 'The Matrix homeserver this appservice is registered with.' });
 

@@ -26,12 +26,21 @@ export const errors = {
   conflict: (errcode: string, message: string, details?: Record<string, unknown>) =>
     new ApiError(409, errcode, message, details),
   matrixUnavailable: (what: string, reason: string) =>
-    new ApiError(502, 'LC_MATRIX_UNAVAILABLE', `${what} failed on the homeserver (${reason}); nothing was changed`),
+    new ApiError(
+      502,
+      'LC_MATRIX_UNAVAILABLE',
+      `${what} failed on the homeserver (${reason}); nothing was changed`,
+    ),
 };
 
 /** The homeserver's answer in a sentence, for API errors and pages (never a stack trace). */
 export function matrixReason(err: unknown): string {
-  const e = err as { errcode?: string; error?: string; body?: { errcode?: string; error?: string }; message?: string };
+  const e = err as {
+    errcode?: string;
+    error?: string;
+    body?: { errcode?: string; error?: string };
+    message?: string;
+  };
   const code = e.errcode ?? e.body?.errcode;
   const text = e.error ?? e.body?.error;
   if (code) return text ? `${code}: ${text}` : code;

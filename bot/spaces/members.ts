@@ -14,7 +14,11 @@ export function roomsForRole(rooms: SpaceRooms, role: SeatRole): string[] {
   return role === 'admin' ? [rooms.spaceRoomId, rooms.controlRoomId] : [rooms.spaceRoomId];
 }
 
-async function membership(matrix: MatrixGateway, roomId: string, userId: string): Promise<string | undefined> {
+async function membership(
+  matrix: MatrixGateway,
+  roomId: string,
+  userId: string,
+): Promise<string | undefined> {
   try {
     const content = (await matrix.botIntent.matrixClient.getRoomStateEventContent(
       roomId,
@@ -50,7 +54,8 @@ export async function admitMember(
   for (const roomId of roomsForRole(rooms, role)) {
     await setPowerLevel(matrix, roomId, userId, ROLE_LEVEL[role]);
     const current = await membership(matrix, roomId, userId);
-    if (current !== 'join' && current !== 'invite') await matrix.botIntent.matrixClient.inviteUser(userId, roomId);
+    if (current !== 'join' && current !== 'invite')
+      await matrix.botIntent.matrixClient.inviteUser(userId, roomId);
   }
 }
 

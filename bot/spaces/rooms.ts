@@ -65,7 +65,11 @@ export async function createSpaceRooms(matrix: MatrixGateway, name: string): Pro
   }
 }
 
-export async function renameSpaceRooms(matrix: MatrixGateway, rooms: SpaceRooms, name: string): Promise<void> {
+export async function renameSpaceRooms(
+  matrix: MatrixGateway,
+  rooms: SpaceRooms,
+  name: string,
+): Promise<void> {
   const client = matrix.botIntent.matrixClient;
   await client.sendStateEvent(rooms.spaceRoomId, 'm.room.name', '', { name });
   await client.sendStateEvent(rooms.controlRoomId, 'm.room.name', '', { name: controlRoomName(name) });

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response, Router } from 'express';
-import { z } from 'zod';
-import { ApiError, errors } from '../errors.ts';
+import type { z } from 'zod';
+import type { ApiError} from '../errors.ts';
+import { errors } from '../errors.ts';
 
 /*
  * One definition per route: the zod schemas that validate its path, query and body are the same

@@ -53,9 +53,12 @@ export function senderView(deps: ApiDeps, row: SenderRow): z.input<typeof sender
 
 function providerFor(deps: ApiDeps, name: string, channel: 'sms' | 'whatsapp'): Provider {
   if (!deps.providers.has(name)) {
-    throw errors.badRequest(`provider: unknown provider "${name}"; one of ${deps.providers.names().join(', ')}`, {
-      field: 'provider',
-    });
+    throw errors.badRequest(
+      `provider: unknown provider "${name}"; one of ${deps.providers.names().join(', ')}`,
+      {
+        field: 'provider',
+      },
+    );
   }
   const provider = deps.providers.get(name);
   if (!provider.channels.includes(channel)) {
@@ -110,7 +113,8 @@ export function senderRoutes(deps: ApiDeps): AnyRoute[] {
         {
           status: 409,
           errcode: 'LC_SENDER_EXISTS',
-          description: 'The number is already a sender (this channel anywhere, or the other channel in another space).',
+          description:
+            'The number is already a sender (this channel anywhere, or the other channel in another space).',
         },
       ],
       async handler({ params, body }) {
@@ -119,7 +123,8 @@ export function senderRoutes(deps: ApiDeps): AnyRoute[] {
         try {
           address = normalizeAddress(body.address, body.channel);
         } catch (err) {
-          if (err instanceof AddressError) throw errors.badRequest(`address: ${err.message}`, { field: 'address' });
+          if (err instanceof AddressError)
+            throw errors.badRequest(`address: ${err.message}`, { field: 'address' });
           throw err;
         }
         const credentials = validCredentials(provider, body.credentials);
@@ -199,11 +204,15 @@ export function senderRoutes(deps: ApiDeps): AnyRoute[] {
           const sender = await requireSender(tx, params.id, params.senderId, true);
           let credentials: Record<string, unknown> | undefined;
           if (body.credentials !== undefined) {
-            credentials = validCredentials(providerFor(deps, sender.provider, sender.channel), body.credentials);
+            credentials = validCredentials(
+              providerFor(deps, sender.provider, sender.channel),
+              body.credentials,
+            );
           }
           await updateSender(tx, sender.id, { mode: body.mode, credentials });
         });
-        if (body.credentials !== undefined) log.info({ senderId: params.senderId }, 'sender credentials rotated');
+        if (body.credentials !== undefined)
+          log.info({ senderId: params.senderId }, 'sender credentials rotated');
         return senderView(deps, await requireSender(db, params.id, params.senderId));
       },
     }),

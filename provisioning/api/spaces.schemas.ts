@@ -51,7 +51,9 @@ const routingInput = z
 
 export const createSpaceBody = z.strictObject({
   name: text('Name of the space (a business unit, e.g. "Orders").', 100),
-  seats: wholeNumber(0, MAX_SEATS).meta({ description: 'Seat limit: how many agents and admins it may have.' }),
+  seats: wholeNumber(0, MAX_SEATS).meta({
+    description: 'Seat limit: how many agents and admins it may have.',
+  }),
   livechat: livechatInput.optional(),
   routing: routingInput.optional(),
   messages: messagesInput.optional(),

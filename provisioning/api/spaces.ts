@@ -16,14 +16,7 @@ import {
   type SpaceChanges,
   type SpaceRow,
 } from '../store/spaces.ts';
-import {
-  BODY_ERRORS,
-  COMMON_ERRORS,
-  forceQuery,
-  MATRIX_ERROR,
-  notFound,
-  spaceParams,
-} from './common.ts';
+import { BODY_ERRORS, COMMON_ERRORS, forceQuery, MATRIX_ERROR, notFound, spaceParams } from './common.ts';
 import type { ApiDeps } from './deps.ts';
 import { defineRoute, type AnyRoute } from './route.ts';
 import { createSpaceBody, spaceListSchema, spaceSchema, updateSpaceBody } from './spaces.schemas.ts';
@@ -157,7 +150,8 @@ export function spaceRoutes(deps: ApiDeps): AnyRoute[] {
         {
           status: 409,
           errcode: 'LC_SEATS_IN_USE',
-          description: 'The new limit is below the seats in use and reserved; gives {requested, used, pending}.',
+          description:
+            'The new limit is below the seats in use and reserved; gives {requested, used, pending}.',
         },
         MATRIX_ERROR,
       ],
