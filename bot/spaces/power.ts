@@ -14,10 +14,13 @@ export interface PowerLevels {
   [key: string]: unknown;
 }
 
-/** Power levels of a space room or a control room when created. */
-export function initialPowerLevels(botUserId: string, kind: 'space' | 'control'): PowerLevels {
+/**
+ * Power levels of a space room or a control room when created by the bot. `users` is left to the
+ * homeserver: it gives the creator 100, or (room version 12) nothing because creators then outrank
+ * everyone and must not be listed.
+ */
+export function initialPowerLevels(kind: 'space' | 'control'): PowerLevels {
   return {
-    users: { [botUserId]: BOT_LEVEL },
     users_default: 0,
     // Nobody posts in the space room itself; the control room is where admins talk to the bot.
     events_default: kind === 'space' ? 50 : 0,

@@ -23,7 +23,6 @@ export function controlRoomName(spaceName: string): string {
  */
 export async function createSpaceRooms(matrix: MatrixGateway, name: string): Promise<SpaceRooms> {
   const client = matrix.botIntent.matrixClient;
-  const bot = matrix.botUserId;
   const via = [matrix.domain];
   const created: string[] = [];
   try {
@@ -33,7 +32,7 @@ export async function createSpaceRooms(matrix: MatrixGateway, name: string): Pro
       preset: 'private_chat',
       visibility: 'private',
       creation_content: { type: 'm.space' },
-      power_level_content_override: initialPowerLevels(bot, 'space'),
+      power_level_content_override: initialPowerLevels('space'),
       initial_state: [
         { type: 'm.room.history_visibility', state_key: '', content: { history_visibility: 'shared' } },
         { type: 'm.room.guest_access', state_key: '', content: { guest_access: 'forbidden' } },
@@ -45,7 +44,7 @@ export async function createSpaceRooms(matrix: MatrixGateway, name: string): Pro
       topic: `Admins and the bot: commands and the handover feed of ${name}`,
       preset: 'private_chat',
       visibility: 'private',
-      power_level_content_override: initialPowerLevels(bot, 'control'),
+      power_level_content_override: initialPowerLevels('control'),
       initial_state: [
         { type: 'm.space.parent', state_key: spaceRoomId, content: { via, canonical: true } },
         { type: 'm.room.guest_access', state_key: '', content: { guest_access: 'forbidden' } },

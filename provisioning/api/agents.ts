@@ -21,11 +21,9 @@ import { requireSpace } from './spaces.ts';
 
 const log = logger('provisioning.agents');
 
-const role = z
-  .enum(['agent', 'admin'], { error: 'must be agent or admin' })
-  .meta({
-    description: 'admin: power level 50 in the space and member of its control room; agent: 0, space only.',
-  });
+const role = z.enum(['agent', 'admin'], { error: 'must be agent or admin' }).meta({
+  description: 'admin: power level 50 in the space and member of its control room; agent: 0, space only.',
+});
 
 export const agentSchema = z.strictObject({
   id: uuid,

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response, Router } from 'express';
 import type { z } from 'zod';
-import type { ApiError} from '../errors.ts';
+import type { ApiError } from '../errors.ts';
 import { errors } from '../errors.ts';
 
 /*

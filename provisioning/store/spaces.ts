@@ -71,7 +71,7 @@ export async function getSpace(
   now: Date,
   options: { lock?: boolean } = {},
 ): Promise<SpaceRow | undefined> {
-  if (options.lock) await db.query('SELECT 1 FROM spaces WHERE id = $2 FOR UPDATE', [now, id]);
+  if (options.lock) await db.query('SELECT 1 FROM spaces WHERE id = $1 FOR UPDATE', [id]);
   const result = await db.query<Raw>(`${SELECT} WHERE s.id = $2`, [now, id]);
   return result.rows[0] && toRow(result.rows[0]);
 }
