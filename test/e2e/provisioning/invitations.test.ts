@@ -4,13 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestEnv, type TestEnv } from '../../harness/env.ts';
 import { startSmtpCapture, type SmtpCapture } from '../../harness/smtp.ts';
 import { apiClient, simulatorCredentials, UNKNOWN_ID, type ApiClient } from './client.ts';
-
-/** The link in an invitation email, and its token. */
-export function linkIn(mail: ParsedMail): { link: string; token: string } {
-  const match = /(http:\/\/\S+\/invitations\/([A-Za-z0-9_-]{43}))/.exec(mail.text ?? '');
-  if (!match) throw new Error(`no invitation link in ${JSON.stringify(mail.text)}`);
-  return { link: match[1]!, token: match[2]! };
-}
+import { linkIn } from './links.ts';
 
 const to = (address: string) => (mail: ParsedMail) =>
   (Array.isArray(mail.to) ? mail.to : [mail.to]).some((a) => a?.text.includes(address));
