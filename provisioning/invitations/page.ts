@@ -110,6 +110,7 @@ export function invitationForm(page: FormPage): string {
       </section>`
     : html`<section class="card">
         <h2>New accounts</h2>
+        ${error('create')}
         <p class="muted">
           New accounts cannot be created on this page: use a Matrix account you already have below.
         </p>
