@@ -1,12 +1,10 @@
 import type { Server } from 'node:http';
-import { Router } from 'express';
 import type { BridgeContext, BridgeModule } from '../bridge/context.ts';
 import { logger } from '../bridge/log.ts';
 import type { BotModule } from '../bot/index.ts';
-import { createProvisioningApi } from './api/index.ts';
+import { buildProvisioningApp } from './app.ts';
 import { createEmailQueue } from './invitations/email-queue.ts';
-import { invitationPages } from './invitations/routes.ts';
-import { close, createApp, listen } from './server.ts';
+import { close, listen } from './server.ts';
 
 const log = logger('provisioning');
 
@@ -20,25 +18,13 @@ export function createProvisioningModule(_deps: { bot: BotModule }): BridgeModul
     async start(context: BridgeContext) {
       const { config, db, matrix, clock, providers } = context;
       emails = createEmailQueue({ db, config, clock });
-      const provisioning = createProvisioningApi({
+      const { app } = buildProvisioningApp({
         config,
         db,
         matrix,
         providers,
         clock,
         wakeEmails: () => emails?.wake(),
-      });
-      const api = Router();
-      api.get('/status', (_req, res) => {
-        res.json({ bot: context.matrix.botUserId, homeserver: config.homeserver.domain });
-      });
-      api.use(provisioning.api);
-      const pages = invitationPages({ db, matrix, config, clock });
-      const app = createApp({
-        token: config.provisioning.token,
-        api,
-        publicApi: provisioning.publicApi,
-        publicRoutes: [pages],
       });
       server = await listen(app, config.provisioning.port, config.provisioning.bindAddress);
       if (config.smtp) emails.start();

@@ -17,9 +17,33 @@ const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
+const statusSchema = z.strictObject({
+  bot: z.string().meta({ description: "The bot's Matrix ID." }),
+  homeserver: z.string().meta({ description: 'The server name of the homeserver.' }),
+});
+
+function statusRoute(deps: ApiDeps): AnyRoute {
+  return defineRoute({
+    method: 'get',
+    path: '/status',
+    operationId: 'getStatus',
+    tag: 'meta',
+    summary: 'Check the token and which bridge answers',
+    status: 200,
+    response: statusSchema,
+    responseDescription: 'The bot and homeserver of this bridge.',
+    errors: [
+      { status: 401, errcode: 'LC_UNAUTHORIZED', description: 'No bearer token.' },
+      { status: 403, errcode: 'LC_FORBIDDEN', description: 'Wrong bearer token.' },
+    ],
+    handler: async () => ({ bot: deps.matrix.botUserId, homeserver: deps.config.homeserver.domain }),
+  });
+}
+
 /** Every route of the provisioning API, behind the token. */
 export function apiRoutes(deps: ApiDeps): AnyRoute[] {
   return [
+    statusRoute(deps),
     ...spaceRoutes(deps),
     ...seatRoutes(deps),
     ...senderRoutes(deps),

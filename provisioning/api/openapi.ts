@@ -125,7 +125,7 @@ export function openApiDocument(options: {
       { name: 'agents', description: 'People with a seat.' },
       { name: 'conversations', description: 'Episodes with contacts (read-only).' },
       { name: 'contacts', description: 'End users (read-only).' },
-      { name: 'meta', description: 'This document.' },
+      { name: 'meta', description: 'This document and a status check.' },
     ],
     paths,
     components: {

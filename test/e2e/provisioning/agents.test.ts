@@ -121,13 +121,13 @@ describe('provisioning API: agents, conversations, contacts', () => {
     await waitForInvite(yuri.client, { roomId: s1.matrix.controlRoomId });
     const bot = env.bridge!.context.matrix.botIntent.matrixClient;
     const levels = await bot.getRoomStateEventContent(s1.matrix.spaceRoomId, 'm.room.power_levels', '');
-    expect(levels.users[yuri.user.userId]).toBe(50);
+    expect((levels as { users: Record<string, number> }).users[yuri.user.userId]).toBe(50);
 
     const demoted = await api.patch(`/spaces/${s1.id}/agents/${xena.agentId}`, { role: 'agent' });
     expect(demoted.body.role).toBe('agent');
     await waitForMembership(xena.client, s1.matrix.controlRoomId, xena.user.userId, 'leave');
     const after = await bot.getRoomStateEventContent(s1.matrix.spaceRoomId, 'm.room.power_levels', '');
-    expect(after.users[xena.user.userId]).toBeUndefined();
+    expect((after as { users: Record<string, number> }).users[xena.user.userId]).toBeUndefined();
 
     expect(
       (await api.patch(`/spaces/${s1.id}/agents/${yuri.agentId}`, { maxChats: null })).body.maxChats,
@@ -174,7 +174,7 @@ describe('provisioning API: agents, conversations, contacts', () => {
           await waitForInvite(xena.client, { roomId: room });
           await xena.client.joinRoom(room);
           roomId = room;
-          contactId = contact.rows[0].id;
+          contactId = contact.rows[0]!.id;
         }
         const row = await db.query(
           `INSERT INTO conversations (space_id, sender_id, contact_id, room_id, state, assigned_agent_id, created_at, archived_at)
@@ -182,7 +182,7 @@ describe('provisioning API: agents, conversations, contacts', () => {
           [
             s1.id,
             sender.body.id,
-            contact.rows[0].id,
+            contact.rows[0]!.id,
             room,
             i === 0 ? 'assigned' : 'queued',
             i === 0 ? xena.agentId : null,
@@ -190,7 +190,7 @@ describe('provisioning API: agents, conversations, contacts', () => {
             i === 4 ? new Date() : null,
           ],
         );
-        conversationIds.push(row.rows[0].id);
+        conversationIds.push(row.rows[0]!.id);
       }
     });
 
@@ -324,7 +324,7 @@ describe('provisioning API: agents, conversations, contacts', () => {
         'SELECT count(*)::int AS n FROM conversations WHERE space_id = $1',
         [s1.id],
       );
-      expect(left.rows[0].n).toBe(0);
+      expect(left.rows[0]!.n).toBe(0);
     });
   });
 });

@@ -107,12 +107,12 @@ describe('provisioning API: seats and invitations', () => {
       const row = await env.bridge!.context.db.query('SELECT email FROM invitations WHERE token_hash = $1', [
         hash,
       ]);
-      expect(row.rows[0].email).toBe(`agent${n}@orders.example`);
+      expect(row.rows[0]!.email).toBe(`agent${n}@orders.example`);
     }
     const stored = await env.bridge!.context.db.query(
       `SELECT (SELECT json_agg(i)::text FROM invitations i) || (SELECT json_agg(e)::text FROM invitation_emails e) AS dump`,
     );
-    for (const mail of smtp.messages) expect(stored.rows[0].dump).not.toContain(linkIn(mail).token);
+    for (const mail of smtp.messages) expect(stored.rows[0]!.dump).not.toContain(linkIn(mail).token);
     const listed = await api.request('GET', `/spaces/${space.id}/invitations?status=pending`);
     expect(listed.body.invitations.every((i: { emailStatus: string }) => i.emailStatus === 'sent')).toBe(
       true,

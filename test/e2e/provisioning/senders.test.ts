@@ -51,7 +51,7 @@ describe('provisioning API: senders', () => {
     const row = await env.bridge!.context.db.query('SELECT credentials FROM senders WHERE id = $1', [
       res.body.id,
     ]);
-    expect(row.rows[0].credentials).toEqual(credentials);
+    expect(row.rows[0]!.credentials).toEqual(credentials);
   });
 
   it('takes SMS short codes and longcodes', async () => {
@@ -139,7 +139,7 @@ describe('provisioning API: senders', () => {
     const row = await env.bridge!.context.db.query('SELECT credentials FROM senders WHERE id = $1', [
       created.id,
     ]);
-    expect(row.rows[0].credentials).toEqual(rotated);
+    expect(row.rows[0]!.credentials).toEqual(rotated);
     const bad = await api.patch(`/spaces/${billing.id}/senders/${created.id}`, {
       mode: 'chatbot',
       credentials: { secret: 'x' },
@@ -167,7 +167,7 @@ describe('provisioning API: senders', () => {
     );
     const conversation = await db.query(
       `INSERT INTO conversations (space_id, sender_id, contact_id, room_id, state) VALUES ($1, $2, $3, $4, 'queued') RETURNING id`,
-      [billing.id, created.id, contact.rows[0].id, roomId],
+      [billing.id, created.id, contact.rows[0]!.id, roomId],
     );
     const refused = await api.delete(`/spaces/${billing.id}/senders/${created.id}`);
     expect(refused.status).toBe(409);
@@ -184,7 +184,7 @@ describe('provisioning API: senders', () => {
     };
     expect(notice.membership).toBe('leave');
     expect(
-      (await db.query('SELECT 1 FROM conversations WHERE id = $1', [conversation.rows[0].id])).rowCount,
+      (await db.query('SELECT 1 FROM conversations WHERE id = $1', [conversation.rows[0]!.id])).rowCount,
     ).toBe(0);
   });
 

@@ -174,6 +174,18 @@ describe('provisioning API: spaces and seats', () => {
     });
   });
 
+  it('serves its OpenAPI document without a token, and a status check with one', async () => {
+    const res = await fetch(`${api.base}/openapi.json`);
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toContain('/spaces/{id}/invitations');
+    expect((await api.get('/status')).body).toEqual({
+      bot: env.bridge!.botUserId,
+      homeserver: env.config.homeserver.domain,
+    });
+  });
+
   it('deletes an empty space: members removed, the bot leaves its rooms', async () => {
     const { body: space } = await api.post('/spaces', { name: 'Temp', seats: 1 });
     const res = await api.delete(`/spaces/${space.id}`);
