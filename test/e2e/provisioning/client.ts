@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- JSON bodies: the assertions check their shape */
 import { randomBytes } from 'node:crypto';
 import type { TestEnv } from '../../harness/env.ts';
 

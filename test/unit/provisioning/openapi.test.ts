@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- JSON bodies: the assertions check their shape */
 import { describe, expect, it } from 'vitest';
 import { createProviderRegistry } from '../../../bridge/providers/index.ts';
 import type { MatrixGateway } from '../../../bridge/matrix/gateway.ts';
