@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Router } from 'express';
 import { z } from 'zod';
 import { agentRoutes } from './agents.ts';
@@ -13,9 +13,18 @@ import { spaceRoutes } from './spaces.ts';
 
 export type { ApiDeps } from './deps.ts';
 
-const VERSION = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+/** The package's version, from source (../../) or from the compiled dist/ (../../../). */
+function packageVersion(): string {
+  for (const up of ['../../package.json', '../../../package.json']) {
+    const file = new URL(up, import.meta.url);
+    if (!existsSync(file)) continue;
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === 'matrix-appservice-livechat' && pkg.version) return pkg.version;
+  }
+  return '0.0.0';
+}
+
+const VERSION = packageVersion();
 
 const statusSchema = z.strictObject({
   bot: z.string().meta({ description: "The bot's Matrix ID." }),

@@ -143,6 +143,22 @@ describe('provisioning API: spaces and seats', () => {
     expect(huge.status).toBe(413);
     expect(huge.body.errcode).toBe('LC_TOO_LARGE');
     expect((await api.get('/nothing-here')).body.errcode).toBe('LC_UNRECOGNIZED');
+    for (const path of ['seats', 'senders', 'invitations', 'agents', 'conversations']) {
+      const res = await api.get(`/spaces/${UNKNOWN_ID}/${path}`);
+      expect(res.status, path).toBe(404);
+      expect(res.body.errcode).toBe('LC_NOT_FOUND');
+    }
+    // This bridge has no smtp: invitations are refused rather than never sent.
+    const { body: any } = await api.get('/spaces');
+    const noMail = await api.post(`/spaces/${any.spaces[0].id}/invitations`, {
+      invitations: [{ name: 'N', email: 'n@example.org', role: 'agent' }],
+    });
+    expect(noMail.status).toBe(503);
+    expect(noMail.body).toMatchObject({
+      errcode: 'LC_EMAIL_UNAVAILABLE',
+      error: 'Invitations are sent by email: configure smtp first',
+    });
+    expect((await api.get(`/spaces/${any.spaces[0].id}/seats`)).body.pending).toBe(0);
     // None of these created anything.
     expect((await api.get('/spaces')).body.spaces).toHaveLength(2);
   });
