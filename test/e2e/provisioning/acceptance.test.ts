@@ -228,6 +228,17 @@ describe('accepting an invitation in a browser', () => {
         pending: 0,
         available: 3,
       });
+      // Resending renews it: a new link valid for another period, and the seat reserved again.
+      const carolId = expired.body.invitations[0].id;
+      const renewed = await api.post(`/spaces/${space.id}/invitations/${carolId}/resend`);
+      expect(renewed.body).toMatchObject({ status: 'pending', emailStatus: 'queued' });
+      expect(Date.parse(renewed.body.expiresAt)).toBeGreaterThan(clock.now().getTime() + 71 * 3600_000);
+      expect((await api.get(`/spaces/${space.id}/seats`)).body).toMatchObject({ pending: 1, available: 2 });
+      const fresh = linkIn(
+        await smtp.waitForEmail((m) => sentTo(email('carol'))(m) && linkIn(m).token !== carol.token),
+      );
+      expect((await page.goto(fresh.link))?.status()).toBe(200);
+      expect((await page.goto(carol.link))?.status()).toBe(404);
     } finally {
       offsetMs = 0;
     }
