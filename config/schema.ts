@@ -27,6 +27,10 @@ const homeserver = z
       description:
         'How long start-up waits for the homeserver to answer before giving up (useful when both start together).',
     }),
+    registrationSharedSecret: z.string().min(1).optional().meta({
+      description:
+        "Synapse's registration_shared_secret: lets invited agents create an account (with the password they choose) on the invitation page. Without it, the page only links an existing Matrix ID.",
+    }),
   })
   .meta({ description: 'The Matrix homeserver this appservice is registered with.' });
 
@@ -157,6 +161,33 @@ const smtp = z
     description: 'Outgoing email (agent invitations, offline forms). Without it, invitations cannot be sent.',
   });
 
+const invitations = z
+  .strictObject({
+    ttlHours: z
+      .number()
+      .positive()
+      .max(24 * 90)
+      .default(72)
+      .meta({ description: 'How long an invitation link stays valid; resending starts a new period.' }),
+    clientUrl: httpUrl.default('https://app.element.io/#/login').meta({
+      description:
+        'Where the invitation page sends a new agent once done. {userId} and {serverName} are replaced.',
+      examples: ['https://chat.example.com/#/login'],
+    }),
+    minPasswordLength: z
+      .number()
+      .int()
+      .min(8)
+      .max(128)
+      .default(10)
+      .meta({ description: 'Shortest password accepted for a new account on the invitation page.' }),
+    rateLimitPerMinute: z.number().int().min(1).default(10).meta({
+      description: 'Form submissions on invitation pages accepted per client IP address and minute.',
+    }),
+  })
+  .prefault({})
+  .meta({ description: 'Email invitations of agents and admins to a space (needs smtp).' });
+
 const providers = z
   .strictObject({
     timeoutSeconds: z.number().min(1).max(120).default(15).meta({
@@ -234,6 +265,7 @@ export const configSchema = z
     provisioning,
     providers,
     smtp: smtp.optional(),
+    invitations,
     logging,
     metrics,
   })

@@ -25,4 +25,35 @@ export const errors = {
   notFound: (what: string) => new ApiError(404, 'LC_NOT_FOUND', `${what} not found`),
   conflict: (errcode: string, message: string, details?: Record<string, unknown>) =>
     new ApiError(409, errcode, message, details),
+  matrixUnavailable: (what: string, reason: string) =>
+    new ApiError(
+      502,
+      'LC_MATRIX_UNAVAILABLE',
+      `${what} failed on the homeserver (${reason}); nothing was changed`,
+    ),
 };
+
+/** The homeserver's answer in a sentence, for API errors and pages (never a stack trace). */
+export function matrixReason(err: unknown): string {
+  const e = err as {
+    errcode?: string;
+    error?: string;
+    body?: { errcode?: string; error?: string };
+    message?: string;
+  };
+  const code = e.errcode ?? e.body?.errcode;
+  const text = e.error ?? e.body?.error;
+  if (code) return text ? `${code}: ${text}` : code;
+  const cause = (err as { cause?: { code?: string } }).cause?.code;
+  return cause ?? (err instanceof Error ? err.message : String(err));
+}
+
+/** Runs Matrix steps of a request; their failure becomes a 502 (the caller's transaction rolls back). */
+export async function onHomeserver<T>(what: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw errors.matrixUnavailable(what, matrixReason(err));
+  }
+}

@@ -1,29 +1,39 @@
 import type { Server } from 'node:http';
-import { Router } from 'express';
 import type { BridgeContext, BridgeModule } from '../bridge/context.ts';
 import { logger } from '../bridge/log.ts';
 import type { BotModule } from '../bot/index.ts';
-import { close, createApp, listen } from './server.ts';
+import { buildProvisioningApp } from './app.ts';
+import { createEmailQueue } from './invitations/email-queue.ts';
+import { close, listen } from './server.ts';
 
 const log = logger('provisioning');
 
 /** The support team's REST API, carrier webhooks and invitation pages, on one listener. */
 export function createProvisioningModule(_deps: { bot: BotModule }): BridgeModule {
   let server: Server | undefined;
+  let emails: ReturnType<typeof createEmailQueue> | undefined;
   return {
     name: 'provisioning',
+    migrations: new URL('./store/migrations/', import.meta.url),
     async start(context: BridgeContext) {
-      const { config } = context;
-      const api = Router();
-      api.get('/status', (_req, res) => {
-        res.json({ bot: context.matrix.botUserId, homeserver: config.homeserver.domain });
+      const { config, db, matrix, clock, providers } = context;
+      emails = createEmailQueue({ db, config, clock });
+      const { app } = buildProvisioningApp({
+        config,
+        db,
+        matrix,
+        providers,
+        clock,
+        wakeEmails: () => emails?.wake(),
       });
-      const app = createApp({ token: config.provisioning.token, api });
       server = await listen(app, config.provisioning.port, config.provisioning.bindAddress);
+      if (config.smtp) emails.start();
+      else log.warn('no smtp configured: invitations cannot be sent');
       log.info({ port: config.provisioning.port }, 'provisioning listener started');
     },
     async stop() {
       if (server) await close(server);
+      await emails?.stop();
     },
   };
 }

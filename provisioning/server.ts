@@ -29,6 +29,23 @@ export function requireToken(token: string) {
   };
 }
 
+/** Methods that carry a JSON body must say so; anything else is refused before it is read. */
+export function requireJson(req: Request, _res: Response, next: NextFunction): void {
+  const length = Number(req.headers['content-length'] ?? 0);
+  const hasBody = req.headers['transfer-encoding'] !== undefined || length > 0;
+  if (hasBody && !req.is('application/json')) {
+    next(
+      new ApiError(
+        415,
+        'LC_UNSUPPORTED_MEDIA',
+        `Send the body as application/json (got ${req.headers['content-type'] ?? 'no content type'})`,
+      ),
+    );
+    return;
+  }
+  next();
+}
+
 /** Every failure leaves as `{errcode, error}`; body-parser's own errors get stable codes too. */
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   if (err instanceof ApiError) {
@@ -49,12 +66,19 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
 };
 
 /** The public HTTP listener: provisioning API (token), carrier webhooks (signatures), invitation pages. */
-export function createApp(options: { token: string; api: Router; publicRoutes?: Router[] }): express.Express {
+export function createApp(options: {
+  token: string;
+  api: Router;
+  /** Routes under the API prefix that need no token (the OpenAPI document). */
+  publicApi?: Router;
+  publicRoutes?: Router[];
+}): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   for (const routes of options.publicRoutes ?? []) app.use(routes);
-  app.use(API_PREFIX, requireToken(options.token), express.json({ limit: '1mb' }), options.api);
+  if (options.publicApi) app.use(API_PREFIX, options.publicApi);
+  app.use(API_PREFIX, requireToken(options.token), requireJson, express.json({ limit: '1mb' }), options.api);
   app.use(API_PREFIX, (_req, _res, next) => next(new ApiError(404, 'LC_UNRECOGNIZED', 'Unknown endpoint')));
   app.use(errorHandler);
   return app;

@@ -27,7 +27,7 @@ describe('without database.url', () => {
     const ready = await fetch(`${env.bridge!.appserviceUrl}/ready`);
     expect(await ready.json()).toMatchObject({ checks: { database: 'ok' } });
     const versions = await env.bridge!.context.db.query('SELECT component FROM schema_versions ORDER BY 1');
-    expect(versions.rows.map((r) => r.component)).toEqual(['bot', 'bridge']);
+    expect(versions.rows.map((r) => r.component)).toEqual(['bot', 'bridge', 'provisioning']);
   });
 
   it('keeps the data across a restart, and stops its Postgres with the bridge', async () => {

@@ -21,13 +21,29 @@ function describeMail(mail: ParsedMail): string {
   return `to ${to}: ${JSON.stringify(mail.subject ?? '')}`;
 }
 
-export async function startSmtpCapture(): Promise<SmtpCapture> {
+export interface SmtpCaptureOptions {
+  /**
+   * Called at RCPT TO: return an SMTP code (451: try later, 550: refused) to reject that
+   * recipient, as a real server does for a full or unknown mailbox.
+   */
+  rejectRecipient?(address: string): number | undefined;
+}
+
+export async function startSmtpCapture(options: SmtpCaptureOptions = {}): Promise<SmtpCapture> {
   const messages: ParsedMail[] = [];
   const waiters = new Set<(mail: ParsedMail) => void>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['AUTH', 'STARTTLS'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      const code = options.rejectRecipient?.(address.address);
+      if (code === undefined) return callback();
+      const err = Object.assign(new Error(`${address.address}: mailbox unavailable (test)`), {
+        responseCode: code,
+      });
+      callback(err);
+    },
     onData(stream, _session, callback) {
       simpleParser(stream)
         .then((mail) => {

@@ -1,0 +1,16 @@
+import type { Clock } from '../../bridge/context.ts';
+import type { MatrixGateway } from '../../bridge/matrix/gateway.ts';
+import type { ProviderRegistry } from '../../bridge/providers/index.ts';
+import type { Database } from '../../bridge/store/db.ts';
+import type { Config } from '../../config/schema.ts';
+
+/** What the API's handlers work with. */
+export interface ApiDeps {
+  config: Config;
+  db: Database;
+  matrix: MatrixGateway;
+  providers: ProviderRegistry;
+  clock: Clock;
+  /** Wakes the invitation email queue after rows commit. */
+  wakeEmails(): void;
+}
