@@ -59,7 +59,7 @@ export class OrderedQueue<Row extends QueueRow> {
   private readonly inFlight = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private running = false;
-  private pumping = false;
+  private pumping: Promise<void> | undefined;
   private again = false;
 
   constructor(db: Database, options: OrderedQueueOptions<Row>) {
@@ -84,13 +84,20 @@ export class OrderedQueue<Row extends QueueRow> {
       this.again = true;
       return;
     }
-    void this.pump();
+    this.pumping = this.pump().finally(() => {
+      this.pumping = undefined;
+      // A wake that came in after the last look must not wait for the next poll.
+      if (this.again && this.running) this.wake();
+      else this.schedule();
+    });
   }
 
   /** Stops claiming and waits for the rows in hand (up to timeoutMs); unfinished leases expire. */
   async stop(timeoutMs = 10_000): Promise<void> {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
+    // A claim in progress may still hand out rows: wait for it before waiting for the rows.
+    await this.pumping;
     const pending = Promise.allSettled([...this.inFlight.values()]);
     await Promise.race([pending, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
   }
@@ -100,7 +107,6 @@ export class OrderedQueue<Row extends QueueRow> {
   }
 
   private async pump(): Promise<void> {
-    this.pumping = true;
     try {
       do {
         this.again = false;
@@ -118,9 +124,6 @@ export class OrderedQueue<Row extends QueueRow> {
       } while (this.again && this.running);
     } catch (err) {
       this.log.warn(errorInfo(err), 'claiming work failed; will retry');
-    } finally {
-      this.pumping = false;
-      this.schedule();
     }
   }
 
