@@ -196,6 +196,21 @@ const providers = z
   .prefault({})
   .meta({ description: 'How senders reach the carriers.' });
 
+const bridge = z
+  .strictObject({
+    inviteAgents: z
+      .array(z.string().regex(/^@[^:\s]+:\S+$/, 'must be a Matrix user ID like @alice:example.com'))
+      .max(20)
+      .default([])
+      .meta({
+        description:
+          'Stop-gap until handover routing exists: Matrix users invited into every new conversation room.',
+        examples: [['@alice:example.com']],
+      }),
+  })
+  .prefault({})
+  .meta({ description: 'Conversation rooms.' });
+
 const logging = z
   .strictObject({
     level: z
@@ -233,6 +248,7 @@ export const configSchema = z
     ghosts,
     provisioning,
     providers,
+    bridge,
     smtp: smtp.optional(),
     logging,
     metrics,
