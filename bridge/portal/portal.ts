@@ -65,14 +65,14 @@ export class Portal {
       const space = row.rows[0];
       if (!space) throw new Error(`space ${spaceId} does not exist`);
       if (space.space_room_id) return space.space_room_id;
-      const bot = this.matrix.botUserId;
       const roomId = await this.matrix.botIntent.matrixClient.createRoom({
         name: space.name,
         topic: `Live chat conversations of ${space.name}`,
         preset: 'private_chat',
         visibility: 'private',
         creation_content: { type: 'm.space' },
-        power_level_content_override: { users: { [bot]: 100 }, events_default: 100 },
+        // The creator (the bot) has the highest power: 100, or above every level in room version 12.
+        power_level_content_override: { events_default: 100 },
       });
       await client.query('UPDATE spaces SET space_room_id = $2, updated_at = now() WHERE id = $1', [
         spaceId,
@@ -111,7 +111,6 @@ export class Portal {
         preset: 'private_chat',
         visibility: 'private',
         invite: [ghost],
-        power_level_content_override: { users: { [this.matrix.botUserId]: 100 } },
         initial_state: [
           { type: 'm.bridge', state_key: stateKey, content: bridgeState },
           { type: 'uk.half-shot.bridge', state_key: stateKey, content: bridgeState },
