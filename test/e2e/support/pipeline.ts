@@ -106,7 +106,8 @@ export async function createPipelineEnv(options: PipelineOptions = {}): Promise<
       return {
         ...input,
         publicUrl,
-        providers: { ...input.providers, simulator: { baseUrl: phone.url } },
+        // Short, so that a hanging provider is given up on quickly (and retried).
+        providers: { ...input.providers, timeoutSeconds: 2, simulator: { baseUrl: phone.url } },
         bridge: { inviteAgents: [agentId] },
       };
     },
