@@ -25,6 +25,13 @@ describe("WhatsApp's 24-hour customer-care window", () => {
     await p.phone.waitForMessages(1, (m) => m.text === 'Within the window');
   });
 
+  it("marks the customer's message read (blue ticks) when an agent reads it", async () => {
+    const id = await p.phone.sendMessage(p.sender.id, { from: '+14155550144', text: 'read me' });
+    const event = await waitForRoomEvent(p.agent, { roomId, predicate: (e) => e.getContent().body === 'read me' });
+    await p.agent.sendReadReceipt(event);
+    await expect.poll(() => p.phone.reads.map((r) => r.messageId), { timeout: 15_000 }).toContain(id);
+  });
+
   it('refuses a free-form message once the window closed, without calling the provider, and says how to go on', async () => {
     await rows(p, `UPDATE conversations SET last_inbound_at = now() - interval '25 hours' WHERE id = $1`, [conversationId]);
     const before = p.phone.attempts.length;
