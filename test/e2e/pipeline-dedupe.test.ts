@@ -19,13 +19,16 @@ describe('a carrier delivering the same webhook several times', () => {
     const roomId = await p.joinConversation();
     // A later message proves the worker went past the duplicates.
     await p.phone.sendMessage(p.sender.id, { from: '+14155550111', text: 'And this after it' });
-    await waitForRoomEvent(p.agent, { roomId, predicate: (e) => e.getContent().body === 'And this after it' });
+    await waitForRoomEvent(p.agent, {
+      roomId,
+      predicate: (e) => e.getContent().body === 'And this after it',
+    });
     const { chunk } = await p.agent.createMessagesRequest(roomId, null, 50, 'b' as never);
     const copies = chunk.filter((e) => e.type === 'm.room.message' && e.content.body === 'Only once please');
     expect(copies).toHaveLength(1);
-    expect(await rows(p, "SELECT count(*)::int AS n FROM inbox WHERE provider_message_id = 'SM-dup-1'")).toEqual([
-      { n: 1 },
-    ]);
+    expect(
+      await rows(p, "SELECT count(*)::int AS n FROM inbox WHERE provider_message_id = 'SM-dup-1'"),
+    ).toEqual([{ n: 1 }]);
   });
 
   it('accepts a redelivered batch without storing anything twice, statuses included', async () => {
@@ -39,7 +42,12 @@ describe('a carrier delivering the same webhook several times', () => {
         timestamp: new Date(),
         text: 'batch',
       },
-      { kind: 'status' as const, providerMessageId: 'SM-unknown', status: 'delivered' as const, timestamp: new Date() },
+      {
+        kind: 'status' as const,
+        providerMessageId: 'SM-unknown',
+        status: 'delivered' as const,
+        timestamp: new Date(),
+      },
     ];
     const results = await Promise.all([messaging.accept(p.sender, items), messaging.accept(p.sender, items)]);
     expect(results.map((r) => r.messages + r.statuses).sort()).toEqual([0, 2]);

@@ -56,8 +56,8 @@ describe('a provider that fails often', () => {
       msgtype: 'm.notice',
       body: 'Not delivered: +1 415 555 0133 is not a number SMS can deliver to: not a mobile number (invalid-recipient).',
     });
-    expect(await rows(p, 'SELECT state, attempts FROM outbox WHERE event_id = $1', [doomed.event_id])).toEqual([
-      { state: 'failed', attempts: 1 },
-    ]);
+    expect(
+      await rows(p, 'SELECT state, attempts FROM outbox WHERE event_id = $1', [doomed.event_id]),
+    ).toEqual([{ state: 'failed', attempts: 1 }]);
   });
 });

@@ -9,7 +9,8 @@ async function roomBodies(client: MatrixClient, roomId: string, sender: string):
   let from: string | null = null;
   for (let page = 0; page < 20; page++) {
     const res = await client.createMessagesRequest(roomId, from, 100, 'b' as never);
-    for (const e of res.chunk) if (e.type === 'm.room.message' && e.sender === sender) bodies.push(e.content.body as string);
+    for (const e of res.chunk)
+      if (e.type === 'm.room.message' && e.sender === sender) bodies.push(e.content.body as string);
     if (!res.end || res.chunk.length === 0) break;
     from = res.end;
   }
@@ -30,14 +31,19 @@ describe('the homeserver down while customers write', () => {
     const from = '+14155550122';
     await p.phone.sendMessage(p.sender.id, { from, text: 'before' });
     const roomId = await p.joinConversation();
-    const first = await waitForRoomEvent(p.agent, { roomId, predicate: (e) => e.getContent().body === 'before' });
+    const first = await waitForRoomEvent(p.agent, {
+      roomId,
+      predicate: (e) => e.getContent().body === 'before',
+    });
     const ghost = first.getSender()!;
 
     await p.env.synapse.stop();
     // The carrier gets its acknowledgements: they need Postgres only.
     for (let i = 1; i <= 200; i++) await p.phone.sendMessage(p.sender.id, { from, text: `message ${i}` }, 1);
     expect(
-      await rows(p, `SELECT count(*)::int AS n FROM inbox WHERE state = 'pending' AND contact_address = $1`, [from]),
+      await rows(p, `SELECT count(*)::int AS n FROM inbox WHERE state = 'pending' AND contact_address = $1`, [
+        from,
+      ]),
     ).toEqual([{ n: 200 }]);
     await p.env.synapse.start();
 

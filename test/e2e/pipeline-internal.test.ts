@@ -12,7 +12,10 @@ describe('what agents write that must not, or cannot, reach the customer', () =>
     await p.phone.sendMessage(p.sender.id, { from: '+14155550166', text: 'Where is my parcel?' });
     roomId = await p.joinConversation();
     customerEvent = (
-      await waitForRoomEvent(p.agent, { roomId, predicate: (e) => e.getContent().body === 'Where is my parcel?' })
+      await waitForRoomEvent(p.agent, {
+        roomId,
+        predicate: (e) => e.getContent().body === 'Where is my parcel?',
+      })
     ).getId()!;
   });
   afterAll(async () => {
@@ -41,7 +44,8 @@ describe('what agents write that must not, or cannot, reach the customer', () =>
     await waitForRoomEvent(p.agent, {
       roomId,
       sender: p.bridge().botUserId,
-      predicate: (e) => (e.getContent().body as string | undefined)?.startsWith('Commands you can use here') ?? false,
+      predicate: (e) =>
+        (e.getContent().body as string | undefined)?.startsWith('Commands you can use here') ?? false,
     });
     expect(p.phone.messages).toHaveLength(1);
   });
@@ -56,7 +60,9 @@ describe('what agents write that must not, or cannot, reach the customer', () =>
         'see <a href="https://example.com/t/1">tracking</a></p><ul><li>box 1</li><li>box 2</li></ul>',
     } as never);
     const [formatted] = await p.phone.waitForMessages(1, (m) => m.text?.includes('Good news') ?? false);
-    expect(formatted!.text).toBe('Good news Bob shipped it: see tracking (https://example.com/t/1)\n\n * box 1\n * box 2');
+    expect(formatted!.text).toBe(
+      'Good news Bob shipped it: see tracking (https://example.com/t/1)\n\n * box 1\n * box 2',
+    );
 
     await p.agent.sendMessage(roomId, {
       msgtype: 'm.text',

@@ -12,7 +12,10 @@ describe('SMS opt-out keywords', () => {
     p = await createPipelineEnv();
     await p.phone.sendMessage(p.sender.id, { from, text: 'hi' });
     roomId = await p.joinConversation();
-    await rows(p, `INSERT INTO agents (space_id, user_id, role) VALUES ($1, $2, 'agent')`, [p.space.id, p.agentId]);
+    await rows(p, `INSERT INTO agents (space_id, user_id, role) VALUES ($1, $2, 'agent')`, [
+      p.space.id,
+      p.agentId,
+    ]);
   });
   afterAll(async () => {
     await p?.stop();
@@ -29,7 +32,10 @@ describe('SMS opt-out keywords', () => {
 
   it('shows STOP to agents with a notice, confirms once to the customer, and refuses what agents send next', async () => {
     await p.phone.sendMessage(p.sender.id, { from, text: 'Stop' });
-    const stop = await waitForRoomEvent(p.agent, { roomId, predicate: (e) => e.getContent().body === 'Stop' });
+    const stop = await waitForRoomEvent(p.agent, {
+      roomId,
+      predicate: (e) => e.getContent().body === 'Stop',
+    });
     const notice = await botReplyTo(stop.getId()!);
     expect(notice.getContent().body).toBe(
       '+1 415 555 0155 opted out of messages from this number. Nothing will be sent to them until they reply START.',
@@ -67,7 +73,10 @@ describe('SMS opt-out keywords', () => {
 
   it('delivers again after START', async () => {
     await p.phone.sendMessage(p.sender.id, { from, text: 'start' });
-    const start = await waitForRoomEvent(p.agent, { roomId, predicate: (e) => e.getContent().body === 'start' });
+    const start = await waitForRoomEvent(p.agent, {
+      roomId,
+      predicate: (e) => e.getContent().body === 'start',
+    });
     expect((await botReplyTo(start.getId()!)).getContent().body).toBe(
       '+1 415 555 0155 opted in again: messages to them are delivered again.',
     );

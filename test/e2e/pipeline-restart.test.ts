@@ -25,7 +25,9 @@ describe('the bridge restarted while messages flow both ways', () => {
     const from = '+14155550177';
     await p.phone.sendMessage(p.sender.id, { from, text: 'in 0' });
     const roomId = await p.joinConversation();
-    const ghost = (await waitForRoomEvent(p.agent, { roomId, predicate: (e) => e.getContent().body === 'in 0' })).getSender()!;
+    const ghost = (
+      await waitForRoomEvent(p.agent, { roomId, predicate: (e) => e.getContent().body === 'in 0' })
+    ).getSender()!;
 
     const inbound = (async () => {
       for (let i = 1; i <= 30; i++) await p.phone.sendMessage(p.sender.id, { from, text: `in ${i}` }, 100);

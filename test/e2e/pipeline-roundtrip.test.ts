@@ -25,7 +25,11 @@ describe('messages both ways between a phone and a conversation room', () => {
     waitForRoomEvent(p.agent, { roomId, type: 'm.room.message', sender: ghost, predicate });
 
   it('opens a room in the space for a new customer and posts their text as their ghost', async () => {
-    await p.phone.sendMessage(p.sender.id, { from: '+14155550100', profileName: 'Ada Lovelace', text: 'Hello, my order is late' });
+    await p.phone.sendMessage(p.sender.id, {
+      from: '+14155550100',
+      profileName: 'Ada Lovelace',
+      text: 'Hello, my order is late',
+    });
     roomId = await p.joinConversation();
     const message = await waitForRoomEvent(p.agent, {
       roomId,
@@ -59,14 +63,16 @@ describe('messages both ways between a phone and a conversation room', () => {
     if (Number(create.getContent().room_version) < 12) expect(levels.users[p.bridge().botUserId]).toBe(100);
     expect(levels.users?.[ghost] ?? levels.users_default ?? 0).toBe(0);
 
-    const [space] = await rows<{ space_room_id: string }>(p, 'SELECT space_room_id FROM spaces WHERE id = $1', [p.space.id]);
+    const [space] = await rows<{ space_room_id: string }>(
+      p,
+      'SELECT space_room_id FROM spaces WHERE id = $1',
+      [p.space.id],
+    );
     const parent = room.currentState.getStateEvents('m.space.parent', space!.space_room_id);
     expect(parent?.getContent().via).toEqual([p.env.config.homeserver.domain]);
-    const child = await p.bridge().context.matrix.botIntent.matrixClient.getRoomStateEvent(
-      space!.space_room_id,
-      'm.space.child',
-      roomId,
-    );
+    const child = await p
+      .bridge()
+      .context.matrix.botIntent.matrixClient.getRoomStateEvent(space!.space_room_id, 'm.space.child', roomId);
     expect(child.via).toEqual([p.env.config.homeserver.domain]);
   });
 
@@ -89,7 +95,10 @@ describe('messages both ways between a phone and a conversation room', () => {
     const location = await fromGhost((e) => e.getContent().msgtype === 'm.location');
     expect(location.getContent()).toMatchObject({ geo_uri: 'geo:51.5,-0.12' });
     expect(location.getContent().body).toContain('Shop');
-    await p.phone.sendMessage(p.sender.id, { from: '+14155550100', reply: { id: 'opt-2', title: 'Track my order' } });
+    await p.phone.sendMessage(p.sender.id, {
+      from: '+14155550100',
+      reply: { id: 'opt-2', title: 'Track my order' },
+    });
     const reply = await fromGhost((e) => e.getContent().body === 'Track my order');
     expect(reply.getContent().msgtype).toBe('m.text');
   });
@@ -138,15 +147,26 @@ describe('messages both ways between a phone and a conversation room', () => {
     await waitUntil(
       p.agent,
       `a read receipt from ${ghost} on ${read.event_id}`,
-      () => (room.getReceiptsForEvent(room.findEventById(read.event_id)!).some((r) => r.userId === ghost) ? true : undefined),
+      () =>
+        room.getReceiptsForEvent(room.findEventById(read.event_id)!).some((r) => r.userId === ghost)
+          ? true
+          : undefined,
       () => JSON.stringify(room.getReceiptsForEvent(room.findEventById(read.event_id)!)),
     );
-    await expect.poll(async () => (await rows(p, 'SELECT status FROM outbox WHERE event_id = $1', [read.event_id]))[0]).toEqual({ status: 'read' });
+    await expect
+      .poll(async () => (await rows(p, 'SELECT status FROM outbox WHERE event_id = $1', [read.event_id]))[0])
+      .toEqual({ status: 'read' });
 
     const failing = await p.agent.sendTextMessage(roomId, 'Are you there?');
     const [lost] = await p.phone.waitForMessages(1, (m) => m.text === 'Are you there?');
-    await p.phone.sendStatus(p.sender.id, lost!.id, 'undelivered', { code: 'unreachable', message: 'handset switched off' });
-    await p.phone.sendStatus(p.sender.id, lost!.id, 'undelivered', { code: 'unreachable', message: 'handset switched off' });
+    await p.phone.sendStatus(p.sender.id, lost!.id, 'undelivered', {
+      code: 'unreachable',
+      message: 'handset switched off',
+    });
+    await p.phone.sendStatus(p.sender.id, lost!.id, 'undelivered', {
+      code: 'unreachable',
+      message: 'handset switched off',
+    });
     const notice = await waitForRoomEvent(p.agent, {
       roomId,
       sender: p.bridge().botUserId,

@@ -14,7 +14,10 @@ describe("WhatsApp's 24-hour customer-care window", () => {
     const [row] = await rows<{ id: string }>(p, 'SELECT id FROM conversations WHERE room_id = $1', [roomId]);
     conversationId = row!.id;
     // Agents may use commands in the space (agents rows are filled by the seat management).
-    await rows(p, `INSERT INTO agents (space_id, user_id, role) VALUES ($1, $2, 'agent')`, [p.space.id, p.agentId]);
+    await rows(p, `INSERT INTO agents (space_id, user_id, role) VALUES ($1, $2, 'agent')`, [
+      p.space.id,
+      p.agentId,
+    ]);
   });
   afterAll(async () => {
     await p?.stop();
@@ -27,13 +30,18 @@ describe("WhatsApp's 24-hour customer-care window", () => {
 
   it("marks the customer's message read (blue ticks) when an agent reads it", async () => {
     const id = await p.phone.sendMessage(p.sender.id, { from: '+14155550144', text: 'read me' });
-    const event = await waitForRoomEvent(p.agent, { roomId, predicate: (e) => e.getContent().body === 'read me' });
+    const event = await waitForRoomEvent(p.agent, {
+      roomId,
+      predicate: (e) => e.getContent().body === 'read me',
+    });
     await p.agent.sendReadReceipt(event);
     await expect.poll(() => p.phone.reads.map((r) => r.messageId), { timeout: 15_000 }).toContain(id);
   });
 
   it('refuses a free-form message once the window closed, without calling the provider, and says how to go on', async () => {
-    await rows(p, `UPDATE conversations SET last_inbound_at = now() - interval '25 hours' WHERE id = $1`, [conversationId]);
+    await rows(p, `UPDATE conversations SET last_inbound_at = now() - interval '25 hours' WHERE id = $1`, [
+      conversationId,
+    ]);
     const before = p.phone.attempts.length;
     const late = await p.agent.sendTextMessage(roomId, 'Are you still there?');
     const notice = await waitForRoomEvent(p.agent, {
@@ -52,7 +60,11 @@ describe("WhatsApp's 24-hour customer-care window", () => {
   it('sends an approved template with !template, shown in the room as the bot', async () => {
     const command = await p.agent.sendTextMessage(roomId, '!template order_update:en_US 4711 "next Monday"');
     const [sent] = await p.phone.waitForMessages(1, (m) => m.template !== undefined);
-    expect(sent!.template).toEqual({ name: 'order_update', language: 'en_US', parameters: ['4711', 'next Monday'] });
+    expect(sent!.template).toEqual({
+      name: 'order_update',
+      language: 'en_US',
+      parameters: ['4711', 'next Monday'],
+    });
     expect(sent!.text).toBeUndefined();
     const copy = await waitForRoomEvent(p.agent, {
       roomId,

@@ -94,17 +94,17 @@ export class FakePhone {
   }
 
   static async start(): Promise<FakePhone> {
-    let phone: FakePhone | undefined;
+    const holder: { phone?: FakePhone } = {};
     const server = createServer((req, res) => {
-      phone!.route(req, res).catch((err: unknown) => {
+      holder.phone!.route(req, res).catch((err: unknown) => {
         res.statusCode = 500;
         res.end(String(err));
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
-    phone = new FakePhone(server, `http://127.0.0.1:${port}`);
-    return phone;
+    holder.phone = new FakePhone(server, `http://127.0.0.1:${port}`);
+    return holder.phone;
   }
 
   /** Where inbound webhooks go: the bridge's publicUrl. */
@@ -143,7 +143,12 @@ export class FakePhone {
     return Buffer.concat(chunks);
   }
 
-  private json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  private json(
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): void {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify(body));
   }
@@ -172,7 +177,8 @@ export class FakePhone {
       return;
     }
     const api = /^\/api\/senders\/([^/]+)\/(messages|read)$/.exec(url.pathname);
-    if (req.method !== 'POST' || !api) return this.json(res, 404, { error: { code: 'rejected', message: 'not found' } });
+    if (req.method !== 'POST' || !api)
+      return this.json(res, 404, { error: { code: 'rejected', message: 'not found' } });
     const senderId = decodeURIComponent(api[1]!);
     const raw = await this.body(req);
     const secret = this.secrets.get(senderId);
@@ -222,7 +228,9 @@ export class FakePhone {
         );
         return;
       case 'reject':
-        this.json(res, fault.status ?? 400, { error: { code: fault.code, message: fault.message ?? fault.code } });
+        this.json(res, fault.status ?? 400, {
+          error: { code: fault.code, message: fault.message ?? fault.code },
+        });
         return;
       case 'hang':
         this.hanging.add(res);
@@ -260,7 +268,11 @@ export class FakePhone {
   /** A customer's message to the business number; resolves once the bridge acknowledged it. */
   async sendMessage(senderId: string, message: InboundSpec, attempts = 20): Promise<string> {
     const id = message.id ?? `MO${randomBytes(8).toString('hex')}`;
-    await this.post(senderId, { messages: [{ ...message, id, timestamp: message.timestamp ?? Date.now() }] }, attempts);
+    await this.post(
+      senderId,
+      { messages: [{ ...message, id, timestamp: message.timestamp ?? Date.now() }] },
+      attempts,
+    );
     return id;
   }
 
@@ -270,14 +282,22 @@ export class FakePhone {
     status: string,
     error?: { code: string; message: string },
   ): Promise<void> {
-    await this.post(senderId, { statuses: [{ id, status, timestamp: Date.now(), ...(error ? { error } : {}) }] }, 20);
+    await this.post(
+      senderId,
+      { statuses: [{ id, status, timestamp: Date.now(), ...(error ? { error } : {}) }] },
+      20,
+    );
   }
 
   /** Downloads a media URL the bridge gave, as the carrier would. */
   async fetchMedia(url: string): Promise<{ status: number; type: string | null; data: Buffer }> {
     this.mediaFetches.push(url);
     const res = await fetch(url);
-    return { status: res.status, type: res.headers.get('content-type'), data: Buffer.from(await res.arrayBuffer()) };
+    return {
+      status: res.status,
+      type: res.headers.get('content-type'),
+      data: Buffer.from(await res.arrayBuffer()),
+    };
   }
 
   /** Waits until `count` messages match, and returns them. */

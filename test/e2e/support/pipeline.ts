@@ -69,9 +69,13 @@ async function startPublicListener(current: () => RunningBridge | undefined, pub
       }
       await messaging.accept(sender, provider.parse(sender, request));
       const ack = provider.acknowledge(sender, request);
-      res.status(ack.status).type(ack.contentType ?? 'text/plain').send(ack.body);
+      res
+        .status(ack.status)
+        .type(ack.contentType ?? 'text/plain')
+        .send(ack.body);
     } catch (err) {
-      if (err instanceof WebhookFormatError) res.status(400).json({ errcode: 'LC_BAD_WEBHOOK', error: err.message });
+      if (err instanceof WebhookFormatError)
+        res.status(400).json({ errcode: 'LC_BAD_WEBHOOK', error: err.message });
       else res.status(500).json({ errcode: 'LC_UNKNOWN', error: String(err) });
     }
   });
@@ -88,17 +92,18 @@ async function startPublicListener(current: () => RunningBridge | undefined, pub
 
 export async function createPipelineEnv(options: PipelineOptions = {}): Promise<PipelineEnv> {
   const phone = await FakePhone.start();
-  let env: TestEnv | undefined;
+  // The listener starts first (its URL goes into the config), so it finds the bridge through this.
+  const holder: { env?: TestEnv } = {};
   let publicUrl = '';
   const server = await startPublicListener(
-    () => env?.bridge,
+    () => holder.env?.bridge,
     () => publicUrl,
   );
   publicUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   phone.setWebhookBase(publicUrl);
   const agentLocalpart = `agent-${randomBytes(4).toString('hex')}`;
   let agentId = '';
-  env = await createTestEnv({
+  const testEnv = await createTestEnv({
     startBridge: false,
     ...(options.privateHomeserver ? { privateHomeserver: true } : {}),
     configure: (input) => {
@@ -112,7 +117,7 @@ export async function createPipelineEnv(options: PipelineOptions = {}): Promise<
       };
     },
   });
-  const testEnv = env;
+  holder.env = testEnv;
   try {
     const agentUser = await testEnv.createUser(agentLocalpart);
     await testEnv.startBridge(options.startOptions);
