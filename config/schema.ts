@@ -204,8 +204,7 @@ const bridge = z
       .default([])
       .meta({
         description:
-          'Stop-gap until handover routing exists: Matrix users invited into every new conversation room.',
-        examples: [['@alice:example.com']],
+          'Stop-gap until handover routing exists: Matrix users (e.g. ["@alice:example.com"]) invited into every new conversation room.',
       }),
   })
   .prefault({})
