@@ -131,6 +131,10 @@ export class OrderedQueue<Row extends QueueRow> {
     this.timer.unref();
   }
 
+  /*
+   * The UPDATE re-checks state and lease on the row's latest version: a claim whose snapshot was
+   * taken before another process claimed, finished and released a row must not take it again.
+   */
   private async claim(limit: number): Promise<Row[]> {
     const { table, keyColumn, leaseSeconds } = this.options;
     const exclude = [...this.inFlight.keys()];
@@ -145,7 +149,8 @@ export class OrderedQueue<Row extends QueueRow> {
          ORDER BY id LIMIT $1
        )
        UPDATE ${table} t SET locked_until = now() + make_interval(secs => $3), attempts = t.attempts + 1
-       FROM ready WHERE t.id = ready.id AND (t.locked_until IS NULL OR t.locked_until < now())
+       FROM ready WHERE t.id = ready.id AND t.state = 'pending'
+         AND (t.locked_until IS NULL OR t.locked_until < now())
        RETURNING t.*`,
       [limit, exclude, leaseSeconds],
     );

@@ -37,9 +37,13 @@ describe('a provider that fails often', () => {
     expect(failures.length).toBeGreaterThanOrEqual(5);
     const throttled = await rows(p, `SELECT count(*)::int AS n FROM outbox WHERE attempts > 1`);
     expect(throttled[0]!.n).toBeGreaterThan(0);
-    const metrics = await (await fetch(`${p.bridge().appserviceUrl}/metrics`)).text();
-    expect(metrics).toMatch(/livechat_provider_errors_total\{provider="simulator",code="throttled"\} \d+/);
-    expect(metrics).toMatch(/livechat_messages_total\{direction="out",channel="sms",outcome="sent"\} 20/);
+    const metrics = () => fetch(`${p.bridge().appserviceUrl}/metrics`).then((r) => r.text());
+    await expect
+      .poll(metrics)
+      .toMatch(/livechat_messages_total\{direction="out",channel="sms",outcome="sent"\} 20\n/);
+    expect(await metrics()).toMatch(
+      /livechat_provider_errors_total\{provider="simulator",code="throttled"\} \d+/,
+    );
   }, 180_000);
 
   it('gives up at once on a permanent error, tells the agent, and goes on with the next message', async () => {
