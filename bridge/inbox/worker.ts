@@ -136,10 +136,12 @@ export function createInboxWorker(deps: InboxDeps): OrderedQueue<InboxRow> {
       ghostPrefix: deps.config.ghosts.prefix,
       ...(message.from.profileName ? { profileName: message.from.profileName } : {}),
     });
-    const { conversation: open } = row.conversation_id
-      ? { conversation: (await getConversation(db, row.conversation_id))! }
-      : await openConversation(db, { spaceId: sender.spaceId, senderId: sender.id, contactId: contact.id });
-    const conversation = open;
+    // Once posted, a message stays with its conversation even if that was archived meanwhile.
+    const posted = row.conversation_id ? await getConversation(db, row.conversation_id) : undefined;
+    const conversation =
+      posted ??
+      (await openConversation(db, { spaceId: sender.spaceId, senderId: sender.id, contactId: contact.id }))
+        .conversation;
     const ghost = await portal.ensureGhost(contact);
     const roomId = await portal.ensureRoom(conversation, contact, sender);
 
@@ -148,7 +150,7 @@ export function createInboxWorker(deps: InboxDeps): OrderedQueue<InboxRow> {
     let effect = row.keyword_effect;
     if (!eventIds) {
       eventIds = await post(row, message, sender, provider, ghost, roomId);
-      const posted = eventIds;
+      const newEvents = eventIds;
       effect = await db.tx(async (client) => {
         let decided: KeywordEffect | null = null;
         if (keyword === 'help') decided = 'help';
@@ -162,14 +164,14 @@ export function createInboxWorker(deps: InboxDeps): OrderedQueue<InboxRow> {
           );
           decided = changed ? (keyword === 'stop' ? 'opted-out' : 'opted-in') : 'none';
         }
-        await recordPosted(client, row.id, conversation.id, posted, decided);
+        await recordPosted(client, row.id, conversation.id, newEvents, decided);
         await mapMessage(client, {
           provider: row.provider,
           providerMessageId: row.provider_message_id,
           direction: 'in',
           conversationId: conversation.id,
           roomId,
-          eventId: posted[0]!,
+          eventId: newEvents[0]!,
         });
         await touchInbound(client, conversation.id, message.timestamp);
         return decided;
