@@ -3,6 +3,7 @@ import { CommandDispatcher } from './commands/dispatcher.ts';
 import { helpCommand } from './commands/help.ts';
 import { CommandSet } from './commands/registry.ts';
 import { onBotMembership } from './membership.ts';
+import { templateCommand } from './commands/template.ts';
 
 /** What the bot offers the layer above it (provisioning) once started. */
 export interface BotApi {
@@ -29,6 +30,7 @@ export function createBotModule(): BotModule {
       const prefix = config.bot.commandPrefix;
       const commands = new CommandSet();
       commands.add(helpCommand(commands));
+      commands.add(templateCommand({ db, messaging: context.messaging, providers: context.providers }));
       const dispatcher = new CommandDispatcher({ db, matrix, commands, prefix });
       context.events.on('bot.membership', (event) => onBotMembership(event, { db, matrix, prefix }));
       context.events.on('bot.commands', (event) => dispatcher.onEvent(event));

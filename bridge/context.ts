@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.ts';
 import type { Registration } from '../config/registration.ts';
 import type { MatrixGateway } from './matrix/gateway.ts';
 import type { EventRouter } from './matrix/events.ts';
+import type { MessagingService } from './messaging/service.ts';
 import type { Metrics } from './metrics.ts';
 import type { Database } from './store/db.ts';
 import type { ProviderRegistry } from './providers/index.ts';
@@ -26,6 +27,8 @@ export interface BridgeContext {
   events: EventRouter;
   metrics: Metrics;
   providers: ProviderRegistry;
+  /** Messages both ways: accept (webhooks), lookupSender, onInbound, sendToCustomer, publicRoutes. */
+  messaging: MessagingService;
   clock: Clock;
   /** The appservice listener's app, for internal routes (health and metrics live there). */
   appserviceApp: Application;

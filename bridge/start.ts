@@ -13,6 +13,7 @@ import { DurableAppService } from './matrix/appservice.ts';
 import { ensureBotProfile } from './matrix/bot-profile.ts';
 import { EventRouter, createEventQueue } from './matrix/events.ts';
 import { MatrixGateway, waitForHomeserver } from './matrix/gateway.ts';
+import { MessagingService } from './messaging/service.ts';
 import { Metrics } from './metrics.ts';
 import { createProviderRegistry } from './providers/index.ts';
 import type { Provider } from './providers/types.ts';
@@ -114,6 +115,10 @@ export async function startBridge(
     cleanup.push(() => matrix.close());
     await ensureBotProfile(db, matrix, config.bot.avatar);
 
+    const providers = createProviderRegistry(config, options.providers);
+    const clock = options.clock ?? systemClock;
+    // Registered first, so its event handler runs before the layers' own (bot commands).
+    const messaging = new MessagingService({ config, db, matrix, events: router, metrics, providers, clock });
     const context: BridgeContext = {
       config,
       registration,
@@ -121,8 +126,9 @@ export async function startBridge(
       matrix,
       events: router,
       metrics,
-      providers: createProviderRegistry(config, options.providers),
-      clock: options.clock ?? systemClock,
+      providers,
+      messaging,
+      clock,
       appserviceApp: appservice.expressApp,
       addReadinessCheck: (name, check) => checks.set(name, check),
     };
@@ -133,6 +139,9 @@ export async function startBridge(
     }
     eventQueue.start();
     cleanup.push(() => eventQueue.stop());
+    // After the layers started: their inbound handlers are registered before the first message.
+    messaging.start();
+    cleanup.push(() => messaging.stop());
 
     // The homeserver must be able to reach us; a wrong URL in the registration is the usual cause.
     matrix.ping().then(

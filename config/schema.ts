@@ -227,6 +227,20 @@ const providers = z
   .prefault({})
   .meta({ description: 'How senders reach the carriers.' });
 
+const bridge = z
+  .strictObject({
+    inviteAgents: z
+      .array(z.string().regex(/^@[^:\s]+:\S+$/, 'must be a Matrix user ID like @alice:example.com'))
+      .max(20)
+      .default([])
+      .meta({
+        description:
+          'Stop-gap until handover routing exists: Matrix users (e.g. ["@alice:example.com"]) invited into every new conversation room.',
+      }),
+  })
+  .prefault({})
+  .meta({ description: 'Conversation rooms.' });
+
 const logging = z
   .strictObject({
     level: z
@@ -264,6 +278,7 @@ export const configSchema = z
     ghosts,
     provisioning,
     providers,
+    bridge,
     smtp: smtp.optional(),
     invitations,
     logging,

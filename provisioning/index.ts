@@ -16,7 +16,7 @@ export function createProvisioningModule(_deps: { bot: BotModule }): BridgeModul
     name: 'provisioning',
     migrations: new URL('./store/migrations/', import.meta.url),
     async start(context: BridgeContext) {
-      const { config, db, matrix, clock, providers } = context;
+      const { config, db, matrix, clock, providers, messaging } = context;
       emails = createEmailQueue({ db, config, clock });
       const { app } = buildProvisioningApp({
         config,
@@ -24,6 +24,7 @@ export function createProvisioningModule(_deps: { bot: BotModule }): BridgeModul
         matrix,
         providers,
         clock,
+        messaging,
         wakeEmails: () => emails?.wake(),
       });
       server = await listen(app, config.provisioning.port, config.provisioning.bindAddress);

@@ -134,6 +134,10 @@ export class OrderedQueue<Row extends QueueRow> {
     this.timer.unref();
   }
 
+  /*
+   * The UPDATE re-checks state and lease on the row's latest version: a claim whose snapshot was
+   * taken before another process claimed, finished and released a row must not take it again.
+   */
   private async claim(limit: number): Promise<Row[]> {
     const { table, keyColumn, leaseSeconds } = this.options;
     const exclude = [...this.inFlight.keys()];
@@ -148,7 +152,8 @@ export class OrderedQueue<Row extends QueueRow> {
          ORDER BY id LIMIT $1
        )
        UPDATE ${table} t SET locked_until = now() + make_interval(secs => $3), attempts = t.attempts + 1
-       FROM ready WHERE t.id = ready.id AND (t.locked_until IS NULL OR t.locked_until < now())
+       FROM ready WHERE t.id = ready.id AND t.state = 'pending'
+         AND (t.locked_until IS NULL OR t.locked_until < now())
        RETURNING t.*`,
       [limit, exclude, leaseSeconds],
     );
@@ -171,7 +176,9 @@ export class OrderedQueue<Row extends QueueRow> {
       const giveUp =
         err instanceof PermanentError || (maxAttempts !== undefined && row.attempts >= maxAttempts);
       if (giveUp) {
-        this.log.warn({ id: row.id, attempts: row.attempts, ...errorInfo(err) }, 'giving up on a row');
+        // A permanent error is a verdict (opted out, window closed), not a fault: reported, not alarming.
+        const level = err instanceof PermanentError ? 'info' : 'warn';
+        this.log[level]({ id: row.id, attempts: row.attempts, error: message }, 'giving up on a row');
         try {
           await this.options.onFailed?.(row, err);
         } catch (reportErr) {

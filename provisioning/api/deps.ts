@@ -1,5 +1,6 @@
 import type { Clock } from '../../bridge/context.ts';
 import type { MatrixGateway } from '../../bridge/matrix/gateway.ts';
+import type { MessagingService } from '../../bridge/messaging/service.ts';
 import type { ProviderRegistry } from '../../bridge/providers/index.ts';
 import type { Database } from '../../bridge/store/db.ts';
 import type { Config } from '../../config/schema.ts';
@@ -11,6 +12,8 @@ export interface ApiDeps {
   matrix: MatrixGateway;
   providers: ProviderRegistry;
   clock: Clock;
+  /** The message pipeline: webhooks hand it what carriers send; it serves agents' media to carriers. */
+  messaging: MessagingService;
   /** Wakes the invitation email queue after rows commit. */
   wakeEmails(): void;
 }

@@ -1,7 +1,9 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON bodies: the assertions check their shape */
 import { describe, expect, it } from 'vitest';
 import { createProviderRegistry } from '../../../bridge/providers/index.ts';
+import { Router } from 'express';
 import type { MatrixGateway } from '../../../bridge/matrix/gateway.ts';
+import type { MessagingService } from '../../../bridge/messaging/service.ts';
 import type { Database } from '../../../bridge/store/db.ts';
 import { parseConfig } from '../../../config/load.ts';
 import { buildProvisioningApp } from '../../../provisioning/app.ts';
@@ -22,6 +24,7 @@ function build() {
     matrix: { botUserId: '@livechat:example.com', domain: 'example.com' } as MatrixGateway,
     providers: createProviderRegistry(config),
     clock: { now: () => new Date() },
+    messaging: { publicRoutes: Router() } as unknown as MessagingService,
     wakeEmails: () => undefined,
   });
 }
