@@ -85,7 +85,7 @@ describe('provisioning API: senders', () => {
 
   it('validates provider, channel, address, credentials and bidirectional', async () => {
     const cases: [Record<string, unknown>, string][] = [
-      [{ provider: 'nope' }, 'provider: unknown provider "nope"; one of simulator'],
+      [{ provider: 'nope' }, 'provider: unknown provider "nope"; one of twilio, whatsapp-cloud, simulator'],
       [{ channel: 'fax' }, 'channel: must be sms or whatsapp'],
       [{ address: '12345' }, 'address: "12345" is a short code; WhatsApp needs a full phone number'],
       [
