@@ -1,21 +1,16 @@
 import { readFileSync } from 'node:fs';
+import { escapeHtml } from '../html.ts';
 
 /*
  * The phone page: server-rendered HTML for the frame (business numbers, the customer's number and
- * name) and a small vanilla script (page.js, served as is) that renders the conversation from a
+ * name) and a small vanilla script (client.js, served as is) that renders the conversation from a
  * Server-Sent Events stream and sends what the customer types, taps and attaches.
  */
 
-export const PAGE_SCRIPT = readFileSync(new URL('./page.js', import.meta.url), 'utf8');
+export const PAGE_SCRIPT = readFileSync(new URL('./client.js', import.meta.url), 'utf8');
 
 const CHANNELS: Record<string, string> = { sms: 'SMS', whatsapp: 'WhatsApp' };
 
-export function escapeHtml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
-}
 
 export interface PageSender {
   id: string;

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { logger } from '../../bridge/log.ts';
 import { alive } from '../lock.ts';
@@ -123,9 +123,14 @@ async function waitUntilUp(
  * A Synapse whose parent was killed (kill -9, a crash) keeps running in its own process group and
  * holds the port and the SQLite database: stop it before starting another on the same directory.
  */
-async function stopOrphan(pidFile: string): Promise<void> {
-  if (!existsSync(pidFile)) return;
-  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+function pidFile(dir: string): string {
+  return join(dir, 'synapse.pid');
+}
+
+export async function stopOrphan(dir: string): Promise<void> {
+  const file = pidFile(dir);
+  if (!existsSync(file)) return;
+  const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
   if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return;
   let cmdline: string;
   try {
@@ -135,9 +140,17 @@ async function stopOrphan(pidFile: string): Promise<void> {
   }
   if (!cmdline.includes('synapse')) return;
   log.warn({ pid }, 'stopping a Synapse left running by an earlier process');
-  process.kill(pid, 'SIGTERM');
+  // It leads its own process group (spawned detached): the group goes with it.
+  const kill = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      process.kill(pid, signal);
+    }
+  };
+  kill('SIGTERM');
   for (let i = 0; i < 100 && alive(pid); i++) await sleep(100);
-  if (alive(pid)) process.kill(pid, 'SIGKILL');
+  if (alive(pid)) kill('SIGKILL');
 }
 
 function processRunner(python: string, configFile: string, dir: string, outFile: string): SynapseRunner {
@@ -152,6 +165,8 @@ function processRunner(python: string, configFile: string, dir: string, outFile:
         env: { ...process.env, PYTHONUNBUFFERED: '1' },
       });
       proc = started;
+      // Synapse writes its pid_file only when it daemonizes: record the pid for stopOrphan.
+      if (started.child.pid !== undefined) await writeFile(pidFile(dir), `${started.child.pid}\n`);
       void started.exited.then((code) => {
         if (proc === started) exit = `exit ${code}`;
       });
@@ -160,6 +175,7 @@ function processRunner(python: string, configFile: string, dir: string, outFile:
       const current = proc;
       proc = undefined;
       if (current) await killGroup(current);
+      await rm(pidFile(dir), { force: true });
     },
     async dead() {
       return proc ? exit : 'not started';
@@ -197,7 +213,7 @@ export async function startSynapse(options: StartSynapseOptions): Promise<Synaps
     join(dir, 'log.config.yaml'),
     logConfigYaml(logFile, options.logLevel ?? process.env.SYNAPSE_LOG_LEVEL ?? 'WARNING'),
   );
-  if (!options.runner) await stopOrphan(join(dir, 'homeserver.pid'));
+  if (!options.runner) await stopOrphan(dir);
 
   const url = `http://127.0.0.1:${port}`;
   const runner: SynapseRunner = options.runner
