@@ -13,6 +13,7 @@ const statusLine = $('status');
 const live = $('live');
 
 const messages = new Map();
+const rendered = new Map();
 let senders = [];
 
 const CHANNELS = { sms: 'SMS', whatsapp: 'WhatsApp' };
@@ -148,9 +149,21 @@ function render() {
     .filter((m) => m.senderId === senderId && m.customer === customer)
     .sort((a, b) => a.at - b.at);
   const atBottom = thread.scrollHeight - thread.scrollTop - thread.clientHeight < 40;
-  if (shown.length === 0)
+  if (shown.length === 0) {
     thread.replaceChildren(el('p', { class: 'empty' }, 'No messages yet: write as the customer below.'));
-  else thread.replaceChildren(...shown.map(renderMessage));
+  } else {
+    // Unchanged messages keep their element: an open list stays open, a button under the pointer stays.
+    const nodes = shown.map((m) => {
+      const json = JSON.stringify(m);
+      const cached = rendered.get(m.id);
+      if (cached && cached.json === json) return cached.node;
+      const node = renderMessage(m);
+      rendered.set(m.id, { json, node });
+      return node;
+    });
+    const same = nodes.length === thread.children.length && nodes.every((n, i) => thread.children[i] === n);
+    if (!same) thread.replaceChildren(...nodes);
+  }
   if (atBottom || shown.length < 3) thread.scrollTop = thread.scrollHeight;
   renderThreads();
   report();
