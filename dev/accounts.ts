@@ -51,7 +51,8 @@ export async function acceptInvitationAsBrowser(
   const link = linksIn(mail.mail.text ?? '').find((l) => INVITATION_LINK.test(l))!;
   const page = await fetch(link);
   const html = await page.text();
-  if (!page.ok) throw new Error(`The invitation page for ${person.email} answered ${page.status}: ${formError(html)}`);
+  if (!page.ok)
+    throw new Error(`The invitation page for ${person.email} answered ${page.status}: ${formError(html)}`);
   const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0]!;
   const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1];
   if (!csrf) throw new Error(`The invitation page for ${person.email} has no form token`);
@@ -68,9 +69,7 @@ export async function acceptInvitationAsBrowser(
   });
   const done = await res.text();
   if (!res.ok) {
-    throw new Error(
-      `Accepting the invitation of ${person.email} failed (${res.status}): ${formError(done)}`,
-    );
+    throw new Error(`Accepting the invitation of ${person.email} failed (${res.status}): ${formError(done)}`);
   }
   log.info(`${person.name} <${person.email}> accepted the invitation (${person.role})`);
 }

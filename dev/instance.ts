@@ -51,7 +51,10 @@ export interface InstanceLock {
 
 export async function acquireInstanceLock(dir: string): Promise<InstanceLock> {
   const file = join(dir, 'dev.pid');
-  const me: Owner = { pid: process.pid, ...(startTime(process.pid) ? { started: startTime(process.pid) } : {}) };
+  const me: Owner = {
+    pid: process.pid,
+    ...(startTime(process.pid) ? { started: startTime(process.pid) } : {}),
+  };
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
       const handle = await open(file, 'wx');

@@ -122,7 +122,9 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       smtp: email.smtp,
       logging,
       // Their Matrix IDs follow from the invitation emails (see seed.ts), before the accounts exist.
-      inviteAgents: PEOPLE.filter((p) => p.role === 'agent').map((p) => `@${p.email.split('@')[0]}:localhost`),
+      inviteAgents: PEOPLE.filter((p) => p.role === 'agent').map(
+        (p) => `@${p.email.split('@')[0]}:localhost`,
+      ),
     });
     step();
 

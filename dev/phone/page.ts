@@ -11,7 +11,6 @@ export const PAGE_SCRIPT = readFileSync(new URL('./client.js', import.meta.url),
 
 const CHANNELS: Record<string, string> = { sms: 'SMS', whatsapp: 'WhatsApp' };
 
-
 export interface PageSender {
   id: string;
   channel?: string;

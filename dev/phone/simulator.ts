@@ -211,7 +211,8 @@ export class PhoneSimulator extends Carrier {
   private postStatus(message: PhoneMessage, status: DeliveryStatus & ('sent' | 'delivered' | 'read')): void {
     if (!this.autoStatuses || this.stopping) return;
     // A page may show a message before the carrier's "sent": that one still comes first.
-    if (status !== 'sent' && this.history.get(message.id)?.state === 'queued') this.postStatus(message, 'sent');
+    if (status !== 'sent' && this.history.get(message.id)?.state === 'queued')
+      this.postStatus(message, 'sent');
     // Statuses leave in order (sent before delivered before read) and only forward.
     if (!this.history.advance(message.id, status)) return;
     this.statusChain = this.statusChain.then(() =>

@@ -62,7 +62,7 @@ function descendants(pid: number): { pid: number; cmd: string }[] {
   const queue = [...(children.get(pid) ?? [])];
   while (queue.length) {
     const next = queue.shift()!;
-    let cmd = '';
+    let cmd: string;
     try {
       cmd = readFileSync(`/proc/${next}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
     } catch {
