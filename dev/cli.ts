@@ -64,6 +64,7 @@ function banner(stack: DevStack): string {
     created: 'campaign "Help Package" on WhatsApp (write "Help Package" from the phone)',
     exists: 'campaign "Help Package" on WhatsApp (write "Help Package" from the phone)',
     unavailable: 'no campaign (this build has no campaigns API yet)',
+    failed: 'no campaign (the API refused it: see the warning above)',
   }[stack.seeded.campaign];
   return `
 The dev stack is up.
@@ -160,9 +161,10 @@ export async function runDev(argv: string[]): Promise<number> {
       console.error(err.message);
       return 1;
     }
-    console.error(
-      `The dev stack could not start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
-    );
+    // The message says what to do; the stack trace is for whoever asked for debug logs.
+    const detailed = logging.level === 'debug' || logging.level === 'trace';
+    const text = err instanceof Error ? (detailed ? (err.stack ?? err.message) : err.message) : String(err);
+    console.error(`The dev stack could not start: ${text}`);
     return 1;
   }
   console.log(banner(stack));

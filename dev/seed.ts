@@ -51,7 +51,7 @@ export interface Credential extends Person {
 export interface SeedResult {
   space: { id: string; name: string; controlRoomId: string };
   senders: SeededSender[];
-  campaign: 'created' | 'exists' | 'unavailable';
+  campaign: 'created' | 'exists' | 'unavailable' | 'failed';
   accounts: Credential[];
 }
 
@@ -196,6 +196,11 @@ async function ensureCampaign(
         `skipping the campaign "${CAMPAIGN.name}": this build has no campaigns API yet (POST /spaces/{id}/campaigns answered 404 LC_UNRECOGNIZED)`,
       );
       return 'unavailable';
+    }
+    // The rest of the stack is still worth having: say why, and go on.
+    if (err instanceof ApiError) {
+      log.warn(`the campaign "${CAMPAIGN.name}" could not be created: ${err.message}`);
+      return 'failed';
     }
     throw err;
   }

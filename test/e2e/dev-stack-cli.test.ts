@@ -219,4 +219,18 @@ describe('npm run dev (node cli.ts dev)', () => {
     expect(tree.filter((p) => running(p.pid))).toEqual([]);
     expect(processesMentioning(dir)).toEqual([]);
   }, 240_000);
+
+  it('stops what it had started when interrupted during start-up', async () => {
+    const run = startDev(['--dir', dir, ...args]);
+    runs.push(run);
+    await until(run, 'starting the bridge', 150_000);
+    const tree = descendants(run.child.pid!);
+    expect(tree.some((p) => p.cmd.includes('synapse.app.homeserver'))).toBe(true);
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(0);
+    expect(run.output()).not.toContain(UP);
+    expect(tree.filter((p) => running(p.pid))).toEqual([]);
+    expect(processesMentioning(dir)).toEqual([]);
+    expect(existsSync(path.join(dir, 'dev.pid'))).toBe(false);
+  }, 240_000);
 });
