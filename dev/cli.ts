@@ -156,7 +156,10 @@ export async function runDev(argv: string[]): Promise<number> {
       signal: aborter.signal,
     });
   } catch (err) {
-    if (pending !== undefined) return 0;
+    if (pending !== undefined) {
+      log.info({ signal: pending }, 'interrupted during start-up: what had started is stopped');
+      return 0;
+    }
     if (err instanceof StackRunningError || err instanceof PortInUseError) {
       console.error(err.message);
       return 1;
