@@ -75,11 +75,9 @@ export const campaignSchema = z.strictObject({
     .record(z.string(), z.unknown())
     .meta({ description: 'The current flow, validated (defaults filled in).' }),
   messages: z.record(z.string(), z.string()),
-  warnings: z
-    .array(problem)
-    .meta({
-      description: 'What is probably a mistake but runs (an unreachable node, a sender in livechat mode).',
-    }),
+  warnings: z.array(problem).meta({
+    description: 'What is probably a mistake but runs (an unreachable node, a sender in livechat mode).',
+  }),
   createdAt: timestamp,
   updatedAt: timestamp,
 });
