@@ -244,13 +244,21 @@ export async function createHandoverEnv(
           return found!;
         },
         async conversation() {
-          const [row] = await query<any>(
-            `SELECT c.id, c.room_id, c.state, c.contact_id, a.user_id AS assigned
-             FROM conversations c JOIN contacts ct ON ct.id = c.contact_id LEFT JOIN agents a ON a.id = c.assigned_agent_id
-             WHERE c.sender_id = $1 AND ct.address = $2 ORDER BY c.archived_at IS NULL DESC, c.created_at DESC LIMIT 1`,
-            [senderId, address],
-          );
-          return row;
+          // The inbox worker opens the conversation shortly after the webhook was acknowledged.
+          const deadline = Date.now() + 20_000;
+          for (;;) {
+            const [row] = await query<any>(
+              `SELECT c.id, c.room_id, c.state, c.contact_id, a.user_id AS assigned
+               FROM conversations c JOIN contacts ct ON ct.id = c.contact_id
+               LEFT JOIN agents a ON a.id = c.assigned_agent_id
+               WHERE c.sender_id = $1 AND ct.address = $2 AND c.room_ready
+               ORDER BY c.archived_at IS NULL DESC, c.created_at DESC LIMIT 1`,
+              [senderId, address],
+            );
+            if (row) return row;
+            if (Date.now() > deadline) throw new Error(`no conversation for ${address} after 20 s`);
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
         },
       };
     };
