@@ -61,12 +61,13 @@ export function conversationCommands(deps: { db: Queryable; router: Router }) {
     rooms: ['conversation'],
     run: async (context) => {
       await onConversation(router, context, (tx, conversation, ctx) =>
+        // The agent stays in the room until someone takes it (or writes again to take it back).
         unassign(tx, conversation, ctx, {
           reason: `Unassigned by ${context.sender}: the conversation is back in the queue`,
-          removeAgent: true,
+          removeAgent: false,
         }),
       );
-      return 'Back in the queue, at the front: it will be offered to another agent.';
+      return 'Back in the queue, at the front: it will be offered to another agent. Write here to take it back.';
     },
   });
   const transferCommand = defineCommand({

@@ -155,15 +155,16 @@ async function formDelivery(
   answers: Record<string, string>,
   ctx: FormContext,
 ): Promise<Effect[]> {
-  const [space, contact, sender, admins] = await Promise.all([
-    db.query<{ name: string }>('SELECT name FROM spaces WHERE id = $1', [conversation.spaceId]),
-    getContact(db, conversation.contactId),
-    getSender(db, conversation.senderId),
-    db.query<{ email: string }>(
-      `SELECT email FROM agents WHERE space_id = $1 AND role = 'admin' AND email IS NOT NULL ORDER BY created_at`,
-      [conversation.spaceId],
-    ),
+  // One after the other: db may be a transaction's client.
+  const space = await db.query<{ name: string }>('SELECT name FROM spaces WHERE id = $1', [
+    conversation.spaceId,
   ]);
+  const contact = await getContact(db, conversation.contactId);
+  const sender = await getSender(db, conversation.senderId);
+  const admins = await db.query<{ email: string }>(
+    `SELECT email FROM agents WHERE space_id = $1 AND role = 'admin' AND email IS NOT NULL ORDER BY created_at`,
+    [conversation.spaceId],
+  );
   const spaceName = space.rows[0]?.name ?? 'your space';
   const customer = contact ? contactDisplayName(contact) : 'a customer';
   const to = admins.rows.map((r) => r.email);
