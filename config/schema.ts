@@ -102,14 +102,10 @@ const bot = z
       description:
         'Prefix of bot commands in rooms (change it where other bots share rooms). In a DM with the bot, bare words work too.',
     }),
-    handoverKeywords: z
-      .array(z.string().trim().min(1).max(100))
-      .default(['agent', 'human'])
-      .meta({
-        description:
-          'Whole messages that ask for a person from any step of any campaign flow (case, accents and final punctuation ignored).',
-        examples: [['agent', 'human', 'atendente']],
-      }),
+    handoverKeywords: z.array(z.string().trim().min(1).max(100)).default(['agent', 'human']).meta({
+      description:
+        'Whole messages that ask for a person from any step of any campaign flow (case, accents and final punctuation ignored).',
+    }),
     archiveAfterHours: z
       .number()
       .positive()
