@@ -20,6 +20,7 @@ export interface Queued {
   positionNotified: number | null;
   positionNotifiedAt: Date | null;
   positionUpdates: number;
+  offlineNotified: boolean;
 }
 
 export async function spaceQueue(db: Queryable, spaceId: string, limit = 500): Promise<Queued[]> {
@@ -32,8 +33,10 @@ export async function spaceQueue(db: Queryable, spaceId: string, limit = 500): P
     position_notified: number | null;
     position_notified_at: Date | null;
     position_updates: number;
+    offline_notified: boolean;
   }>(
-    `SELECT id, contact_id, queue_episode, last_agent_id, queued_at, position_notified, position_notified_at, position_updates
+    `SELECT id, contact_id, queue_episode, last_agent_id, queued_at, position_notified, position_notified_at,
+       position_updates, offline_notified_at IS NOT NULL AS offline_notified
      FROM conversations WHERE space_id = $1 AND state = 'queued' AND archived_at IS NULL
      ORDER BY ${ORDER} LIMIT $2`,
     [spaceId, limit],
@@ -47,6 +50,7 @@ export async function spaceQueue(db: Queryable, spaceId: string, limit = 500): P
     positionNotified: r.position_notified,
     positionNotifiedAt: r.position_notified_at,
     positionUpdates: r.position_updates,
+    offlineNotified: r.offline_notified,
   }));
 }
 
@@ -82,8 +86,9 @@ export async function notifyPositions(db: Queryable, spaceId: string, now: Date)
   for (const [i, entry] of queue.entries()) {
     const position = i + 1;
     const notified = { position: entry.positionNotified, at: entry.positionNotifiedAt };
-    // Only customers who were told a place before (not those sent the offline message instead).
-    if (entry.positionNotified === null || !shouldNotifyPosition(position, notified, now)) continue;
+    // Only customers who were told a place, and not since told that nobody can answer.
+    if (entry.positionNotified === null || entry.offlineNotified) continue;
+    if (!shouldNotifyPosition(position, notified, now)) continue;
     const messages = await conversationMessages(db, entry.id);
     await enqueueEffects(db, entry.id, [
       {
