@@ -1,11 +1,6 @@
 import type { MatrixClient } from 'matrix-js-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createTestEnv,
-  waitForInvite,
-  waitForMembership,
-  type TestEnv,
-} from '../../harness/env.ts';
+import { createTestEnv, waitForInvite, waitForMembership, type TestEnv } from '../../harness/env.ts';
 import type { RegisteredUser } from '../../harness/synapse.ts';
 import { startSmtpCapture, type SmtpCapture } from '../../harness/smtp.ts';
 import { apiClient, simulatorCredentials, UNKNOWN_ID, type ApiClient } from './client.ts';
