@@ -92,6 +92,7 @@ export function conversationCommands(deps: { db: Queryable; router: Router }) {
       if (!hasCapacity(target)) {
         throw new CommandError(`${userId} already has ${target.open} conversations, their limit.`);
       }
+      // Only its agent or an admin (checked under the lock), then the offer.
       await onConversation(router, context, async () => undefined);
       try {
         await router.offerTransfer(id, target, context.sender);

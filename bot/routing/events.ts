@@ -121,9 +121,19 @@ export function createRoutingEventHandler(deps: RoutingEventDeps): (event: Clien
     agent: SpaceAgent,
     ctx: TransitionContext,
   ) {
+    // Writing is how an agent already in the room takes an offer (a mention) or takes over.
+    const offer = (await pendingOffers(tx, { conversationId: conversation.id })).find(
+      (o) => o.agentId === agent.id,
+    );
     if (conversation.state === 'bot' || conversation.state === 'queued') {
       const waitingSince = conversation.state === 'queued' ? conversation.queuedAt : conversation.openedAt;
-      await assign(tx, conversation, agent, ctx, { via: 'takeover', policy: 'takeover' });
+      await assign(
+        tx,
+        conversation,
+        agent,
+        ctx,
+        offer ? { via: 'offer', policy: offer.policy } : { via: 'takeover', policy: 'takeover' },
+      );
       await tx.query('UPDATE conversations SET first_response_at = $2 WHERE id = $1', [
         conversation.id,
         ctx.now,
@@ -132,11 +142,13 @@ export function createRoutingEventHandler(deps: RoutingEventDeps): (event: Clien
         ctx.after.push(() => deps.firstResponse((ctx.now.getTime() - waitingSince.getTime()) / 1000));
       return;
     }
-    if (
-      conversation.state === 'assigned' &&
-      conversation.assignedAgentId === agent.id &&
-      !conversation.firstResponseAt
-    ) {
+    if (conversation.state !== 'assigned') return;
+    if (conversation.assignedAgentId !== agent.id) {
+      if (offer?.kind === 'transfer')
+        await assign(tx, conversation, agent, ctx, { via: 'transfer', policy: 'transfer' });
+      return;
+    }
+    if (!conversation.firstResponseAt) {
       await tx.query(
         'UPDATE conversations SET first_response_at = $2 WHERE id = $1 AND first_response_at IS NULL',
         [conversation.id, ctx.now],
