@@ -87,9 +87,14 @@ describe('round-robin routing, timeouts and the offline form', () => {
     expect(
       h.phone.messages.filter((m) => m.to === emil.address && m.text?.startsWith('All our agents')),
     ).toHaveLength(1);
-    // An agent still takes it.
-    const invited = await Promise.race([alice.invited(roomId), bob.invited(roomId)]);
-    expect(invited).toBe(roomId);
+    // It is still offered: the invitation that timed out went round to Alice again, and she takes it.
+    await h.settle();
+    expect((await h.member(roomId, alice.userId)).membership).toBe('invite');
+    await alice.client.joinRoom(roomId);
+    await emil.next('You are now chatting with Alice.');
+    expect(await h.query(`SELECT status FROM flow_runs WHERE kind = 'offline-form'`)).toEqual([
+      { status: 'cancelled' },
+    ]);
   });
 
   it('with everyone offline, collects name, email and message and emails them to the admins', async () => {
