@@ -102,8 +102,6 @@ export interface DevConfigOptions {
   phoneUrl: string;
   smtp: { host: string; port: number };
   logging: { level: string; format: 'json' | 'pretty' };
-  /** Matrix IDs invited into every conversation room. */
-  inviteAgents: string[];
 }
 
 export function devConfigInput(o: DevConfigOptions): ConfigInput {
@@ -119,9 +117,6 @@ export function devConfigInput(o: DevConfigOptions): ConfigInput {
     database: { embedded: { dataDir: join(o.dir, 'postgres'), port: o.ports.postgres } },
     provisioning: { port: o.ports.public, bindAddress: '127.0.0.1', token: o.secrets.provisioningToken },
     providers: { simulator: { baseUrl: o.phoneUrl } },
-    // Stop-gap until handover routing exists: the seeded agents are invited into every
-    // conversation, so that Element shows them something.
-    bridge: { inviteAgents: o.inviteAgents },
     smtp: { host: o.smtp.host, port: o.smtp.port, secure: false, from: 'Live chat <livechat@localhost>' },
     logging: o.logging as ConfigInput['logging'],
   };

@@ -9,7 +9,8 @@ import { startEmailServer, type EmailServer } from './email/server.ts';
 import { acquireInstanceLock } from './instance.ts';
 import { PhoneSimulator } from './phone/simulator.ts';
 import { SecretsFile } from './secrets.ts';
-import { PEOPLE, seed, type Credential, type SeedResult } from './seed.ts';
+import { bringAgentsOnline } from './availability.ts';
+import { apiClient, seed, type Credential, type SeedResult } from './seed.ts';
 import { startSynapse, stopOrphan, type SynapseInstance } from './synapse/synapse.ts';
 
 /*
@@ -121,10 +122,6 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       phoneUrl: phone.url,
       smtp: email.smtp,
       logging,
-      // Their Matrix IDs follow from the invitation emails (see seed.ts), before the accounts exist.
-      inviteAgents: PEOPLE.filter((p) => p.role === 'agent').map(
-        (p) => `@${p.email.split('@')[0]}:localhost`,
-      ),
     });
     step();
 
@@ -157,6 +154,20 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
       phone,
       email,
     });
+    const api = apiClient(publicUrl, config.provisioning.token);
+    await bringAgentsOnline(
+      {
+        homeserver,
+        botUserId: bridge.botUserId,
+        isOnline: async (userId) => {
+          const { agents } = await api.get<{ agents: { userId: string; online: boolean }[] }>(
+            `/spaces/${seeded.space.id}/agents`,
+          );
+          return agents.some((a) => a.userId === userId && a.online);
+        },
+      },
+      seeded.accounts,
+    );
     step();
 
     let stopped: Promise<void> | undefined;
