@@ -162,7 +162,9 @@ describe('round trips through the Twilio and Meta fakes', () => {
     await agentSendsTextAndImage(roomId, 'It ships today.');
     // The bot answers the customer too (no campaign matched): pick the agent's two by content.
     const sent = [
-      await until('the agent text at Twilio', async () => twilio.sent.find((m) => m.body === 'It ships today.')),
+      await until('the agent text at Twilio', async () =>
+        twilio.sent.find((m) => m.body === 'It ships today.'),
+      ),
       await until('the agent image at Twilio', async () => twilio.sent.find((m) => m.mediaUrls.length > 0)),
     ];
     expect(sent[0]).toMatchObject({
@@ -198,7 +200,9 @@ describe('round trips through the Twilio and Meta fakes', () => {
     expect((await agent.getProfileInfo(ghost)).displayname).toBe('Ana (+1 415 555 0111)');
 
     const sentEvent = await agent.sendTextMessage(roomId, 'Hello Ana!');
-    const reply = await until('the agent reply at Twilio', async () => twilio.sent.find((m) => m.body === 'Hello Ana!'));
+    const reply = await until('the agent reply at Twilio', async () =>
+      twilio.sent.find((m) => m.body === 'Hello Ana!'),
+    );
     expect(reply).toMatchObject({ channel: 'whatsapp', to: 'whatsapp:+14155550111' });
     await twilio.deliver(reply.sid);
     // Receipts are not timeline events: watch what the client knows the ghost has read (the
@@ -234,7 +238,9 @@ describe('round trips through the Twilio and Meta fakes', () => {
     await agentSendsTextAndImage(roomId, 'Chega amanhã.');
     const bodyOf = (m: (typeof meta.sent)[number]) => m.body as { text?: { body: string } };
     const sent = [
-      await until('the agent text at Meta', async () => meta.sent.find((m) => bodyOf(m).text?.body === 'Chega amanhã.')),
+      await until('the agent text at Meta', async () =>
+        meta.sent.find((m) => bodyOf(m).text?.body === 'Chega amanhã.'),
+      ),
       await until('the agent image at Meta', async () => meta.sent.find((m) => m.type === 'image')),
     ];
     // Meta takes the recipient as digits without the plus.
