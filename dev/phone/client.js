@@ -152,13 +152,26 @@ function render() {
   if (shown.length === 0) {
     thread.replaceChildren(el('p', { class: 'empty' }, 'No messages yet: write as the customer below.'));
   } else {
-    // Unchanged messages keep their element: an open list stays open, a button under the pointer stays.
+    // A message keeps its element while its content is unchanged: a new tick or error is updated
+    // in place, so an open list stays open and a button under the pointer stays where it is.
     const nodes = shown.map((m) => {
-      const json = JSON.stringify(m);
+      const content = JSON.stringify({ ...m, state: undefined, error: undefined });
       const cached = rendered.get(m.id);
-      if (cached && cached.json === json) return cached.node;
+      if (cached && cached.content === content) {
+        if (cached.state !== m.state || cached.error !== m.error) {
+          const fresh = renderMessage(m);
+          cached.node.className = fresh.className;
+          cached.node.querySelector('.meta')?.replaceWith(fresh.querySelector('.meta'));
+          cached.node.querySelector('.error')?.remove();
+          const error = fresh.querySelector('.error');
+          if (error) cached.node.append(error);
+          cached.state = m.state;
+          cached.error = m.error;
+        }
+        return cached.node;
+      }
       const node = renderMessage(m);
-      rendered.set(m.id, { json, node });
+      rendered.set(m.id, { content, state: m.state, error: m.error, node });
       return node;
     });
     const same = nodes.length === thread.children.length && nodes.every((n, i) => thread.children[i] === n);
