@@ -24,6 +24,7 @@ export default tseslint.config(
       'bridge/cli.ts',
       'config/sample-cli.ts',
       'dev/cli.ts',
+      'dev/demo/**',
       'test/**',
       'bench/**',
       'scripts/**',

@@ -29,6 +29,9 @@ ${(Object.keys(PORT_SETTINGS) as (keyof DevPorts)[])
   .join('\n')}
   --log-level LEVEL      fatal, error, warn, info, debug, trace (LOG_LEVEL; default info)
   --log-format FORMAT    pretty or json (default pretty)
+  --demo                 play the example headless on a fresh stack and print the transcript
+                         (npm run demo); exits 0 only if every step happened
+  --keep                 with --demo: keep the demo's data directory
   -h, --help             this text
 
 Delete the data directory to start over.`;
@@ -99,6 +102,8 @@ export async function runDev(argv: string[]): Promise<number> {
         ),
         'log-level': { type: 'string' },
         'log-format': { type: 'string' },
+        demo: { type: 'boolean', default: false },
+        keep: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -109,6 +114,11 @@ export async function runDev(argv: string[]): Promise<number> {
   if (values.help) {
     console.log(HELP);
     return 0;
+  }
+  if (values.demo) {
+    // npm run demo: a fresh stack of its own (free ports, a temporary directory), played headless.
+    const { runDemo } = await import('./demo/run.ts');
+    return runDemo({ keep: Boolean(values.keep) });
   }
   const v = values as unknown as Record<string, string | undefined>;
   const ports: Partial<DevPorts> = {};
