@@ -160,6 +160,14 @@ export class OrderedQueue<Row extends QueueRow> {
     return result.rows;
   }
 
+  /** What logs say of a row: its id and its key (a conversation, a room), to follow one conversation. */
+  private describe(row: Row): Record<string, unknown> {
+    return {
+      id: row.id,
+      [this.options.keyColumn]: (row as unknown as Record<string, unknown>)[this.options.keyColumn],
+    };
+  }
+
   private async run(row: Row): Promise<void> {
     const started = performance.now();
     const { table } = this.options;
@@ -178,12 +186,18 @@ export class OrderedQueue<Row extends QueueRow> {
       if (giveUp) {
         // A permanent error is a verdict (opted out, window closed), not a fault: reported, not alarming.
         const level = err instanceof PermanentError ? 'info' : 'warn';
-        this.log[level]({ id: row.id, attempts: row.attempts, error: message }, 'giving up on a row');
+        this.log[level](
+          { ...this.describe(row), attempts: row.attempts, error: message },
+          'giving up on a row',
+        );
         try {
           await this.options.onFailed?.(row, err);
         } catch (reportErr) {
           // The failure could not be reported: keep the row pending so it is reported later.
-          this.log.error({ id: row.id, ...errorInfo(reportErr) }, 'could not report a failure; will retry');
+          this.log.error(
+            { ...this.describe(row), ...errorInfo(reportErr) },
+            'could not report a failure; will retry',
+          );
           await this.reschedule(row, message, this.options.backoff.maxMs);
           return;
         }
@@ -196,7 +210,7 @@ export class OrderedQueue<Row extends QueueRow> {
         const retryAfter = err instanceof RetryableError ? err.retryAfterMs : undefined;
         const delay = backoffDelay(this.options.backoff, row.attempts, retryAfter);
         this.log.info(
-          { id: row.id, attempts: row.attempts, delayMs: Math.round(delay), error: message },
+          { ...this.describe(row), attempts: row.attempts, delayMs: Math.round(delay), error: message },
           'will retry',
         );
         await this.reschedule(row, message, delay);
@@ -213,7 +227,10 @@ export class OrderedQueue<Row extends QueueRow> {
         [row.id, message, delayMs / 1000],
       )
       .catch((err) =>
-        this.log.warn({ id: row.id, ...errorInfo(err) }, 'could not reschedule; the lease will expire'),
+        this.log.warn(
+          { ...this.describe(row), ...errorInfo(err) },
+          'could not reschedule; the lease will expire',
+        ),
       );
   }
 }
