@@ -101,16 +101,18 @@ export function contactCommands(deps: ContactCommandDeps) {
   const note = defineCommand({
     name: 'note',
     summary: 'add an internal note about the customer (never sent to them)',
-    details: 'Notes are kept with the contact: contact shows how many, the API returns them, the journey records them.',
+    details:
+      'Notes are kept with the contact: contact shows how many, the API returns them, the journey records them.',
     args: [arg.rest('text', 'the note')],
     role: 'agent',
     rooms: ['conversation'],
     run: async (context) => {
       const count = await change(deps, context, async (tx, where, c) => {
         await addNote(tx, where.contact, context.rawArgs, { ...c, cause: `note:${context.event.event_id}` });
-        const n = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM contact_notes WHERE contact_id = $1', [
-          where.contact.id,
-        ]);
+        const n = await tx.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM contact_notes WHERE contact_id = $1',
+          [where.contact.id],
+        );
         return n.rows[0]!.n;
       });
       return `Note saved (internal: the customer does not see it). This contact has ${plural(count, 'note')}.`;
@@ -127,7 +129,11 @@ export function contactCommands(deps: ContactCommandDeps) {
     run: async (context, name) => {
       const outcome = await change(deps, context, async (tx, where, c) => {
         const checked = await checkTag(tx, where.spaceId, name);
-        return { name: checked, added: await addTag(tx, where.contact, checked, 'manual', c), who: where.contact };
+        return {
+          name: checked,
+          added: await addTag(tx, where.contact, checked, 'manual', c),
+          who: where.contact,
+        };
       });
       return outcome.added
         ? `Tagged ${outcome.name}.`
@@ -189,9 +195,10 @@ export function contactCommands(deps: ContactCommandDeps) {
       const where = await here(db, context);
       const profile = (await contactProfile(db, where.contact.id, { journeyLimit: 5 }))!;
       const conversation = (await loadConversation(db, where.conversationId))!;
-      const number = await db.query<{ number: number | null }>('SELECT number FROM conversations WHERE id = $1', [
-        conversation.id,
-      ]);
+      const number = await db.query<{ number: number | null }>(
+        'SELECT number FROM conversations WHERE id = $1',
+        [conversation.id],
+      );
       const c = profile.contact;
       const lines = [
         `${customerName(c)} — ${CHANNEL_NAMES[c.channel]} ${contactAddressLabel(c)}`,
@@ -227,9 +234,10 @@ export function contactCommands(deps: ContactCommandDeps) {
       const where = await here(db, context);
       const entries = await listJourney(db, where.contact.id, { limit: n ?? 10 });
       if (entries.length === 0) return 'Nothing recorded yet.';
-      return [`The last ${plural(entries.length, 'event')} of ${customerName(where.contact)}:`, ...entries.map(journeyLine)].join(
-        '\n',
-      );
+      return [
+        `The last ${plural(entries.length, 'event')} of ${customerName(where.contact)}:`,
+        ...entries.map(journeyLine),
+      ].join('\n');
     },
   });
 

@@ -133,7 +133,8 @@ export function queueCommands(deps: { db: Queryable; router: Router; now(): Date
       try {
         await router.run(context.sender, async (tx, ctx) => {
           const conversation = await loadConversation(tx, id, { lock: true });
-          if (!conversation) throw new CommandError(`There is no conversation ${describeRef(ref)} in this space.`);
+          if (!conversation)
+            throw new CommandError(`There is no conversation ${describeRef(ref)} in this space.`);
           roomId = conversation.roomId;
           const contact = await tx.query<Customer>('SELECT * FROM contacts WHERE id = $1', [
             conversation.contactId,

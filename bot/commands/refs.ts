@@ -10,7 +10,8 @@ import { CommandError } from './command.ts';
 
 export type ConversationRef = { number: number } | { roomId: string };
 
-const ROOM_ID = /^![^:\s]+:[a-zA-Z0-9.-]+(:\d+)?$/;
+// Room version 12 IDs have no server part (!abc…); older ones do (!abc:example.com).
+const ROOM_ID = /^![^:\s/?#]+(:[a-zA-Z0-9.-]+(:\d+)?)?$/;
 
 export function parseConversationRef(raw: string, name = 'conversation'): ConversationRef {
   const number = /^#?(\d{1,9})$/.exec(raw);

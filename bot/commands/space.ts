@@ -122,10 +122,12 @@ export function spaceCommands(deps: SpaceCommandDeps) {
       const spaceId = context.room.spaceId!;
       const list = await listCampaigns(db, spaceId);
       if (list.length === 0) return 'This space has no campaign yet (POST /spaces/{id}/campaigns).';
-      const senders = await db.query<{ id: string; channel: Channel; address: string; address_kind: 'e164' | 'shortcode' }>(
-        'SELECT id, channel, address, address_kind FROM senders WHERE space_id = $1',
-        [spaceId],
-      );
+      const senders = await db.query<{
+        id: string;
+        channel: Channel;
+        address: string;
+        address_kind: 'e164' | 'shortcode';
+      }>('SELECT id, channel, address, address_kind FROM senders WHERE space_id = $1', [spaceId]);
       const label = new Map(
         senders.rows.map((s) => [
           s.id,

@@ -34,7 +34,9 @@ export function statsCommand(deps: { db: Queryable; now(): Date }) {
     run: async (context, raw) => {
       const period = parsePeriod(raw, deps.now());
       const s = await spaceStats(deps.db, context.room.spaceId!, period);
-      const share = s.ended ? `${Math.round((s.botResolved / s.ended) * 100)}% (${s.botResolved} of ${s.ended} ended)` : 'no conversation ended';
+      const share = s.ended
+        ? `${Math.round((s.botResolved / s.ended) * 100)}% (${s.botResolved} of ${s.ended} ended)`
+        : 'no conversation ended';
       return [
         `Statistics for ${period.label}:`,
         `Conversations: ${s.conversations} (${s.created} new, ${s.reopened} reopened)`,

@@ -1,7 +1,14 @@
 import type { Database } from '../../bridge/store/db.ts';
 import { recordJourney } from '../journey/store.ts';
 import { refreshContactCards } from '../contacts/profile.ts';
-import { createSpaceTag, deleteSpaceTag, newTagName, spaceTags, tagName, TagError } from '../contacts/tags.ts';
+import {
+  createSpaceTag,
+  deleteSpaceTag,
+  newTagName,
+  spaceTags,
+  tagName,
+  TagError,
+} from '../contacts/tags.ts';
 import { arg } from './args.ts';
 import { CommandError, defineCommand } from './command.ts';
 import { plural } from './format.ts';
@@ -17,7 +24,9 @@ export function tagsCommand(deps: { db: Database; now(): Date; wake(): void }) {
     details:
       'tags — the list, with how many contacts have each. tags create <name> [description] — a new tag agents can use. tags delete <name> — removes it, from every contact too.',
     args: [
-      arg.choice('action', 'list, create or delete (default list)', ['list', 'create', 'delete'] as const).orOmitted(),
+      arg
+        .choice('action', 'list, create or delete (default list)', ['list', 'create', 'delete'] as const)
+        .orOmitted(),
       arg.word('name', 'the tag (create, delete)').orOmitted(),
       arg.rest('description', 'what it is for (create)').orOmitted(),
     ],
@@ -34,7 +43,8 @@ export function tagsCommand(deps: { db: Database; now(): Date; wake(): void }) {
         return [
           `${plural(tags.length, 'tag')}:`,
           ...tags.map(
-            (t) => `· ${t.name}${t.description ? ` — ${t.description}` : ''} (${plural(t.contacts, 'contact')})`,
+            (t) =>
+              `· ${t.name}${t.description ? ` — ${t.description}` : ''} (${plural(t.contacts, 'contact')})`,
           ),
         ].join('\n');
       }

@@ -1,5 +1,10 @@
 import type { MatrixGateway } from '../../bridge/matrix/gateway.ts';
-import { CHANNEL_NAMES, contactAddressLabel, contactDisplayName, senderLabel } from '../../bridge/portal/names.ts';
+import {
+  CHANNEL_NAMES,
+  contactAddressLabel,
+  contactDisplayName,
+  senderLabel,
+} from '../../bridge/portal/names.ts';
 import { getSender } from '../../bridge/store/senders.ts';
 import type { Queryable } from '../../bridge/store/db.ts';
 import { stateContent } from '../effects/room.ts';
@@ -70,12 +75,18 @@ export async function buildContactCard(db: Queryable, conversationId: string) {
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
       : v,
   );
 }
 
-export async function syncContactCard(db: Queryable, matrix: MatrixGateway, conversationId: string): Promise<void> {
+export async function syncContactCard(
+  db: Queryable,
+  matrix: MatrixGateway,
+  conversationId: string,
+): Promise<void> {
   const built = await buildContactCard(db, conversationId);
   if (!built) return;
   const { roomId, card, topic } = built;

@@ -15,7 +15,14 @@ export const MAX_NOTE_LENGTH = 4000;
 /** Stores a note once per cause; returns its id (the existing one for a repeated cause). */
 export async function insertNote(
   db: Queryable,
-  note: { contactId: string; conversationId: string | null; author: string; text: string; at: Date; cause: string },
+  note: {
+    contactId: string;
+    conversationId: string | null;
+    author: string;
+    text: string;
+    at: Date;
+    cause: string;
+  },
 ): Promise<{ id: string; created: boolean }> {
   const inserted = await db.query<{ id: string }>(
     `INSERT INTO contact_notes (contact_id, conversation_id, author, text, created_at, cause)
@@ -23,7 +30,9 @@ export async function insertNote(
     [note.contactId, note.conversationId, note.author, note.text, note.at, note.cause],
   );
   if (inserted.rows[0]) return { id: inserted.rows[0].id, created: true };
-  const existing = await db.query<{ id: string }>('SELECT id FROM contact_notes WHERE cause = $1', [note.cause]);
+  const existing = await db.query<{ id: string }>('SELECT id FROM contact_notes WHERE cause = $1', [
+    note.cause,
+  ]);
   return { id: existing.rows[0]!.id, created: false };
 }
 

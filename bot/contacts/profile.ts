@@ -3,7 +3,13 @@ import { getContact, type Contact } from '../../bridge/store/contacts.ts';
 import type { Queryable } from '../../bridge/store/db.ts';
 import { enqueueEffects } from '../effects/types.ts';
 import { listJourney, recordJourney, type JourneyRecord } from '../journey/store.ts';
-import { deleteAttribute, getAttributes, setAttribute, type Attribute, type AttributeType } from './attributes.ts';
+import {
+  deleteAttribute,
+  getAttributes,
+  setAttribute,
+  type Attribute,
+  type AttributeType,
+} from './attributes.ts';
 import { insertNote, listNotes, MAX_NOTE_LENGTH, type Note } from './notes.ts';
 import {
   contactTags,
@@ -47,7 +53,9 @@ export class UnknownTagError extends TagError {
   readonly known: string[];
 
   constructor(name: string, known: string[]) {
-    super(`There is no tag "${name}" in this space. Tags: ${known.length ? known.join(', ') : '(none yet)'}.`);
+    super(
+      `There is no tag "${name}" in this space. Tags: ${known.length ? known.join(', ') : '(none yet)'}.`,
+    );
     this.name = 'UnknownTagError';
     this.known = known;
   }
@@ -136,7 +144,12 @@ export async function applyAttribute(
       conversationId: change.conversationId,
       type: 'attribute-set',
       actor: change.actor,
-      detail: { name: checked.key, value: checked.value, type: checked.type, ...(previous !== null ? { previous } : {}) },
+      detail: {
+        name: checked.key,
+        value: checked.value,
+        type: checked.type,
+        ...(previous !== null ? { previous } : {}),
+      },
       at: change.at,
     });
   }
@@ -183,7 +196,12 @@ export async function addTag(
 }
 
 /** Takes a tag off (any the contact has, automatic ones too); false when it did not have it. */
-export async function removeTag(tx: Queryable, contact: Contact, raw: string, change: ProfileChange): Promise<boolean> {
+export async function removeTag(
+  tx: Queryable,
+  contact: Contact,
+  raw: string,
+  change: ProfileChange,
+): Promise<boolean> {
   const name = tagName(raw);
   const removed = await deleteContactTag(tx, contact.id, name);
   if (!removed) return false;

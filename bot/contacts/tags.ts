@@ -67,7 +67,8 @@ export function tagName(raw: string): string {
 /** A name an admin may create: a valid name that is not one of the automatic ones. */
 export function newTagName(raw: string): string {
   const name = tagName(raw);
-  if (isAutomaticTag(name)) throw new TagError(`"${name}" is set automatically by the bot; choose another name`);
+  if (isAutomaticTag(name))
+    throw new TagError(`"${name}" is set automatically by the bot; choose another name`);
   return name;
 }
 
@@ -95,7 +96,10 @@ export async function spaceTags(db: Queryable, spaceId: string): Promise<SpaceTa
 }
 
 export async function isSpaceTag(db: Queryable, spaceId: string, name: string): Promise<boolean> {
-  const result = await db.query('SELECT 1 FROM space_tags WHERE space_id = $1 AND name = $2', [spaceId, name]);
+  const result = await db.query('SELECT 1 FROM space_tags WHERE space_id = $1 AND name = $2', [
+    spaceId,
+    name,
+  ]);
   return (result.rowCount ?? 0) > 0;
 }
 
@@ -113,7 +117,11 @@ export async function createSpaceTag(
 }
 
 /** Removes a tag from the vocabulary and from every contact of the space; returns those contacts. */
-export async function deleteSpaceTag(db: Queryable, spaceId: string, name: string): Promise<string[] | undefined> {
+export async function deleteSpaceTag(
+  db: Queryable,
+  spaceId: string,
+  name: string,
+): Promise<string[] | undefined> {
   const removed = await db.query('DELETE FROM space_tags WHERE space_id = $1 AND name = $2', [spaceId, name]);
   if (!removed.rowCount) return undefined;
   const contacts = await db.query<{ contact_id: string }>(
@@ -129,7 +137,12 @@ export async function contactTags(db: Queryable, contactId: string): Promise<Con
     'SELECT name, source, added_by, added_at FROM contact_tags WHERE contact_id = $1 ORDER BY added_at, name',
     [contactId],
   );
-  return result.rows.map((r) => ({ name: r.name, source: r.source, addedBy: r.added_by, addedAt: r.added_at }));
+  return result.rows.map((r) => ({
+    name: r.name,
+    source: r.source,
+    addedBy: r.added_by,
+    addedAt: r.added_at,
+  }));
 }
 
 /** False when the contact had it already. */

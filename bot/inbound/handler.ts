@@ -128,7 +128,13 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
     const conversationId = event.conversation.id;
     const contact = event.contact;
     await ensureConversationNumber(tx, conversationId);
-    await countMessage(tx, { contactId: contact.id, conversationId, from: 'customer', actor: 'customer', at: now });
+    await countMessage(tx, {
+      contactId: contact.id,
+      conversationId,
+      from: 'customer',
+      actor: 'customer',
+      at: now,
+    });
     if (!event.firstInConversation) return;
     const earlier = await tx.query('SELECT 1 FROM conversations WHERE contact_id = $1 AND id <> $2 LIMIT 1', [
       contact.id,

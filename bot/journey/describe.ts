@@ -36,11 +36,13 @@ const WORDS: Record<string, (d: Detail) => string> = {
   reopen: () => 'reopened by the customer',
   archive: () => 'archived',
   offline: (d) => `told nobody is available${str(d.reason) ? ` (${str(d.reason)})` : ''}`,
-  'first-response': (d) => `first answer from an agent${seconds(d.seconds) ? ` after ${seconds(d.seconds)}` : ''}`,
+  'first-response': (d) =>
+    `first answer from an agent${seconds(d.seconds) ? ` after ${seconds(d.seconds)}` : ''}`,
   'campaign-start': () => 'campaign started',
   'campaign-end': (d) => `campaign ended${str(d.reason) ? ` (${str(d.reason)})` : ''}`,
   'option-chosen': (d) => `chose "${str(d.label) ?? str(d.option) ?? '?'}"`,
-  'attribute-set': (d) => `${str(d.name)} = ${str(d.value)}${str(d.previous) ? ` (was ${str(d.previous)})` : ''}`,
+  'attribute-set': (d) =>
+    `${str(d.name)} = ${str(d.value)}${str(d.previous) ? ` (was ${str(d.previous)})` : ''}`,
   'attribute-removed': (d) => `${str(d.name)} removed${str(d.previous) ? ` (was ${str(d.previous)})` : ''}`,
   tag: (d) => `tagged ${str(d.tag)}`,
   untag: (d) => `tag ${str(d.tag)} removed`,

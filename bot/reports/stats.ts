@@ -38,9 +38,15 @@ export function parsePeriod(raw: string | undefined, now: Date): Period {
   const days = word === 'week' ? 7 : word === 'month' ? 30 : /^(\d{1,3})d$/.exec(word)?.[1];
   const n = Number(days);
   if (!days || !Number.isInteger(n) || n < 1 || n > 365) {
-    throw new PeriodError(`the period must be today, week, month or a number of days like 14d (1–365), not "${raw}"`);
+    throw new PeriodError(
+      `the period must be today, week, month or a number of days like 14d (1–365), not "${raw}"`,
+    );
   }
-  return { from: new Date(now.getTime() - n * DAY), to: now, label: `the last ${n} day${n === 1 ? '' : 's'}` };
+  return {
+    from: new Date(now.getTime() - n * DAY),
+    to: now,
+    label: `the last ${n} day${n === 1 ? '' : 's'}`,
+  };
 }
 
 export interface Distribution {

@@ -203,17 +203,22 @@ export function createRoutingEventHandler(deps: RoutingEventDeps): (event: Clien
     const relation = content['m.relates_to']?.rel_type;
     if (relation === 'm.thread' || relation === 'm.replace') return;
     if (typeof content.body === 'string' && content.body.trim().startsWith(deps.commandPrefix)) return;
-    await withConversation(event.room_id, event.sender, event.sender, async (tx, conversation, agent, ctx) => {
-      await wrote(tx, conversation, agent, ctx);
-      // What went to the customer, counted once per event (see journey/messages.ts).
-      await countMessage(tx, {
-        contactId: conversation.contactId,
-        conversationId: conversation.id,
-        from: 'agent',
-        actor: agent.userId,
-        at: ctx.now,
-        eventId: event.event_id,
-      });
-    });
+    await withConversation(
+      event.room_id,
+      event.sender,
+      event.sender,
+      async (tx, conversation, agent, ctx) => {
+        await wrote(tx, conversation, agent, ctx);
+        // What went to the customer, counted once per event (see journey/messages.ts).
+        await countMessage(tx, {
+          contactId: conversation.contactId,
+          conversationId: conversation.id,
+          from: 'agent',
+          actor: agent.userId,
+          at: ctx.now,
+          eventId: event.event_id,
+        });
+      },
+    );
   };
 }

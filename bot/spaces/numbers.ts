@@ -22,6 +22,7 @@ export async function ensureConversationNumber(tx: Queryable, conversationId: st
   );
   if (next.rows[0]) return next.rows[0].number;
   // Numbered meanwhile by another transaction (its caller did not hold the conversation's lock).
-  return (await tx.query<{ number: number }>('SELECT number FROM conversations WHERE id = $1', [conversationId]))
-    .rows[0]!.number;
+  return (
+    await tx.query<{ number: number }>('SELECT number FROM conversations WHERE id = $1', [conversationId])
+  ).rows[0]!.number;
 }

@@ -22,11 +22,12 @@ export const contactSchema = z.strictObject({
       }),
     )
     .meta({
-      description: 'What is known about the contact, by key (collected by campaign flows, set by agents or the API).',
+      description:
+        'What is known about the contact, by key (collected by campaign flows, set by agents or the API).',
     }),
   tags: z.array(z.string()).meta({
     description:
-      "The contact's tags, oldest first: the space's tags set by agents or the API, and the automatic new and campaign:<name>.",
+      "The contact's tags, oldest first (then by name): the space's tags set by agents or the API, and the automatic new and campaign:<name>.",
   }),
   notes: z
     .array(
@@ -58,8 +59,12 @@ export const contactSchema = z.strictObject({
 });
 
 const attributeValue = z
-  .union([z.string(), z.number(), z.boolean(), z.null()], { error: 'must be a string, a number, a boolean or null' })
-  .meta({ description: 'The new value (checked by type: email, phone, country, date, number…); null removes it.' });
+  .union([z.string(), z.number(), z.boolean(), z.null()], {
+    error: 'must be a string, a number, a boolean or null',
+  })
+  .meta({
+    description: 'The new value (checked by type: email, phone, country, date, number…); null removes it.',
+  });
 
 const tagList = z
   .array(z.string({ error: 'must be a string' }), { error: 'must be a list' })
@@ -72,7 +77,9 @@ export const updateContactBody = z.strictObject({
     .meta({ description: 'Attributes to set or (null) remove; the others stay.' }),
   tags: z
     .strictObject({
-      add: tagList.optional().meta({ description: "Tags of the space's list (GET /spaces/{id}/tags) to add." }),
+      add: tagList
+        .optional()
+        .meta({ description: "Tags of the space's list (GET /spaces/{id}/tags) to add." }),
       remove: tagList.optional().meta({ description: 'Tags to take off (automatic ones too).' }),
     })
     .optional(),
@@ -89,7 +96,9 @@ export const tagSchema = z.strictObject({
 export const createTagBody = z.strictObject({
   name: z
     .string({ error: 'must be a string' })
-    .meta({ description: 'Lower-case letters, digits, _ . - (at most 40); new and campaign:… are automatic.' }),
+    .meta({
+      description: 'Lower-case letters, digits, _ . - (at most 40); new and campaign:… are automatic.',
+    }),
   description: z
     .string({ error: 'must be a string' })
     .trim()

@@ -64,7 +64,9 @@ export async function createInvitations(
       const describe = [...taken].map(
         ([email, kind]) => `${email} (${kind === 'active' ? 'has a seat' : 'invited'})`,
       );
-      throw errors.conflict('LC_ALREADY_INVITED', `Already in this space: ${describe.join(', ')}`, { emails });
+      throw errors.conflict('LC_ALREADY_INVITED', `Already in this space: ${describe.join(', ')}`, {
+        emails,
+      });
     }
     const requested = entries.length;
     const available = space.seats.available;

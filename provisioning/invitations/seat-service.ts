@@ -29,7 +29,12 @@ export function createSeatService(deps: InvitationDeps): SeatService {
       const now = deps.clock.now();
       const rows = await Promise.all(ids.map((id) => getInvitation(deps.db, spaceId, id, now)));
       return {
-        invitations: rows.map((r) => ({ id: r!.id, email: r!.email, role: r!.role, expiresAt: r!.expiresAt })),
+        invitations: rows.map((r) => ({
+          id: r!.id,
+          email: r!.email,
+          role: r!.role,
+          expiresAt: r!.expiresAt,
+        })),
         seats: (await countSeats(deps.db, spaceId, now))!,
       };
     },

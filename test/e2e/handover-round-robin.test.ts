@@ -134,11 +134,18 @@ describe('round-robin routing, timeouts and the offline form', () => {
       name: { value: 'Fay Wray', type: 'text', setBy: 'customer' },
       email: { value: 'fay@example.org', type: 'email', setBy: 'customer' },
     });
+    // Her messages are counted (the first, then her four answers to the form), not copied.
     expect(contact.journey.map((j: { type: string }) => j.type)).toEqual([
+      'messages',
+      'tag',
       'handover',
       'offline',
       'offline-form',
+      'messages',
       'offline-form',
     ]);
+    expect(
+      contact.journey.filter((j: any) => j.type === 'messages').map((j: any) => j.detail.customer),
+    ).toEqual([1, 4]);
   });
 });
