@@ -144,8 +144,9 @@ describe('round-robin routing, timeouts and the offline form', () => {
       'messages',
       'offline-form',
     ]);
-    expect(
-      contact.journey.filter((j: any) => j.type === 'messages').map((j: any) => j.detail.customer),
-    ).toEqual([1, 4]);
+    const runs = (contact.journey as { type: string; detail: { customer?: number } }[]).filter(
+      (j) => j.type === 'messages',
+    );
+    expect(runs.map((j) => j.detail.customer)).toEqual([1, 4]);
   });
 });
