@@ -94,11 +94,9 @@ export const tagSchema = z.strictObject({
 });
 
 export const createTagBody = z.strictObject({
-  name: z
-    .string({ error: 'must be a string' })
-    .meta({
-      description: 'Lower-case letters, digits, _ . - (at most 40); new and campaign:… are automatic.',
-    }),
+  name: z.string({ error: 'must be a string' }).meta({
+    description: 'Lower-case letters, digits, _ . - (at most 40); new and campaign:… are automatic.',
+  }),
   description: z
     .string({ error: 'must be a string' })
     .trim()
