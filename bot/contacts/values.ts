@@ -27,8 +27,8 @@ export function isCountryCode(code: string): boolean {
   return ISO_COUNTRIES.has(code);
 }
 
-export function countryCount(): number {
-  return ISO_COUNTRIES.size;
+export function countryCodes(): string[] {
+  return [...ISO_COUNTRIES];
 }
 
 /** Types implied by an attribute's name, when nothing else says. */
