@@ -333,13 +333,27 @@ describe('the contact profile in the conversation room', () => {
         reply: `${line.split(' ')[0]} needs the agent role in any space.`,
       });
     }
-    expect(await alice.command(alice.dm, '!note hello')).toEqual({
+    for (const line of [
+      '!note hello',
+      '!tag vip',
+      '!untag vip',
+      '!set plan=Free',
+      '!contact',
+      '!journey 5',
+    ]) {
+      expect(await alice.command(alice.dm, line), line).toEqual({
+        ok: false,
+        reply: `${line.split(' ')[0]} works in a conversation room, not here.`,
+      });
+    }
+    expect(await ada.command(control, '!tag vip')).toEqual({
       ok: false,
-      reply: '!note works in a conversation room, not here.',
+      reply: '!tag works in a conversation room, not here.',
     });
-    expect(await alice.command(alice.dm, '!set plan=Free')).toEqual({
+    expect(await agent('!untag')).toEqual({ ok: false, reply: '<name> is missing. Usage: !untag <name>' });
+    expect(await agent('!tag vip wholesale')).toEqual({
       ok: false,
-      reply: '!set works in a conversation room, not here.',
+      reply: 'unexpected "wholesale". Usage: !tag <name>',
     });
     expect((await h.api.get(`/contacts/${contactId}`)).body).toEqual(before);
   });

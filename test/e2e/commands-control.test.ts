@@ -323,14 +323,45 @@ describe('control room commands', () => {
     });
   });
 
-  it('refuses a command in the wrong room, saying where it works', async () => {
-    expect(await ada.command(ada.dm, '!queue')).toEqual({
-      ok: false,
-      reply: "!queue works in a space's control room, not here.",
-    });
+  it('refuses a command in the wrong room, saying where it works, and extra words with the usage', async () => {
+    const control = [
+      '!queue',
+      '!agents',
+      `!assign #1 ${bob.userId}`,
+      '!seats',
+      '!invite omar@example.net',
+      '!senders',
+      '!campaigns',
+      '!stats',
+      '!tags',
+    ];
+    for (const line of control) {
+      const name = line.split(' ')[0];
+      expect(await ada.command(ada.dm, line), line).toEqual({
+        ok: false,
+        reply: `${name} works in a space's control room, not here.`,
+      });
+    }
     expect(await admin('!note Call back tomorrow')).toEqual({
       ok: false,
       reply: '!note works in a conversation room, not here.',
+    });
+    for (const name of ['queue', 'agents', 'seats', 'senders', 'campaigns']) {
+      expect(await admin(`!${name} now`)).toEqual({ ok: false, reply: `unexpected "now". Usage: !${name}` });
+    }
+    expect(await admin('!assign #1')).toEqual({
+      ok: false,
+      reply: '<agent> is missing. Usage: !assign <conversation> <agent>',
+    });
+    expect(await admin('!tags create')).toEqual({ ok: false, reply: 'Usage: !tags create <name>' });
+    expect(await admin('!tags rename vip')).toEqual({
+      ok: false,
+      reply:
+        '<action> must be one of list, create, delete, not "rename". Usage: !tags [action] [name] [description…]',
+    });
+    expect(await alice.command(alice.dm, '!mine all')).toEqual({
+      ok: false,
+      reply: 'unexpected "all". Usage: !mine',
     });
     const help = await admin('!help');
     for (const name of [
