@@ -33,7 +33,8 @@ export async function start(
   registration: Registration,
   options: StartOptions = {},
 ): Promise<RunningBridge> {
-  const bot = createBotModule();
+  // The bot's `invite` and `seats` commands use provisioning's invitations, read when they run.
+  const bot = createBotModule({ seats: () => provisioning.seats });
   const provisioning = createProvisioningModule({ bot });
   const core = await startBridge(config, registration, { ...options, modules: [bot, provisioning] });
   return Object.assign(core, { bot: bot.api });

@@ -1,9 +1,14 @@
 import type { BridgeContext, BridgeModule } from '../bridge/context.ts';
 import { availabilityCommands } from './commands/availability.ts';
+import { contactCommands } from './commands/contact.ts';
 import { conversationCommands } from './commands/conversation.ts';
 import { CommandDispatcher } from './commands/dispatcher.ts';
 import { helpCommand } from './commands/help.ts';
+import { queueCommands } from './commands/queue.ts';
 import { CommandSet } from './commands/registry.ts';
+import { spaceCommands } from './commands/space.ts';
+import { statsCommand } from './commands/stats.ts';
+import { tagsCommand } from './commands/tags.ts';
 import { templateCommand } from './commands/template.ts';
 import { createEffectsWorker, type EffectsWorker } from './effects/worker.ts';
 import { createInboundHandler } from './inbound/handler.ts';
@@ -11,7 +16,10 @@ import { onBotMembership } from './membership.ts';
 import { createBotMetrics } from './metrics.ts';
 import { createRoutingEventHandler } from './routing/events.ts';
 import { Router } from './routing/router.ts';
+import type { SeatService } from './spaces/seats.ts';
 import { Sweeps, type SweepReport } from './sweeps.ts';
+
+export type { SeatService } from './spaces/seats.ts';
 
 /** What the bot offers the layer above it (provisioning) and tests once started. */
 export interface BotApi {
@@ -34,7 +42,15 @@ export interface BotModule extends BridgeModule {
  * offers them to agents with capacity, and the lifecycle takes each conversation from the bot to
  * archived; bot commands steer it all from Matrix.
  */
-export function createBotModule(): BotModule {
+export interface BotModuleOptions {
+  /**
+   * Seats and invitations for the `seats` and `invite` commands, implemented by the layer that
+   * owns invitations (provisioning) and passed in at composition; read when a command runs.
+   */
+  seats?: () => SeatService | undefined;
+}
+
+export function createBotModule(options: BotModuleOptions = {}): BotModule {
   let api: BotApi | undefined;
   let effects: EffectsWorker | undefined;
   let sweeps: Sweeps | undefined;
@@ -64,6 +80,13 @@ export function createBotModule(): BotModule {
       commands.add(templateCommand({ db, messaging, providers }));
       commands.add(...availabilityCommands({ db, router, now: () => clock.now() }));
       commands.add(...conversationCommands({ db, router }));
+      const now = () => clock.now();
+      const wake = () => worker.wake();
+      commands.add(...queueCommands({ db, router, now }));
+      commands.add(...spaceCommands({ db, seats: () => options.seats?.() }));
+      commands.add(tagsCommand({ db, now, wake }));
+      commands.add(statsCommand({ db, now }));
+      commands.add(...contactCommands({ db, now, wake }));
       const dispatcher = new CommandDispatcher({ db, matrix, commands, prefix });
       context.events.on('bot.membership', (event) => onBotMembership(event, { db, matrix, prefix }));
       context.events.on('bot.commands', (event) => dispatcher.onEvent(event));

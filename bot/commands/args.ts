@@ -40,6 +40,7 @@ function build<T>(
 }
 
 const USER_ID = /^@[^:\s]+:[a-zA-Z0-9.-]+(:\d+)?$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export const arg = {
   word: (name: string, description: string) => build(name, description, false, (raw) => raw),
@@ -70,6 +71,15 @@ export const arg = {
       }
       return value;
     }),
+  email: (name: string, description: string) =>
+    build(name, description, false, (raw) => {
+      if (!EMAIL.test(raw) || raw.length > 254)
+        throw new ArgumentError(`<${name}> must be an email address like ana@example.com, not "${raw}"`);
+      return raw;
+    }),
+  /** A word read by `parse`, which throws ArgumentError saying what it expected. */
+  parsed: <T>(name: string, description: string, parse: (raw: string) => T) =>
+    build(name, description, false, parse),
   choice: <const C extends string>(name: string, description: string, choices: readonly C[]) =>
     build(name, description, false, (raw) => {
       const found = choices.find((c) => c === raw.toLowerCase());

@@ -24,6 +24,8 @@ export interface CommandContext {
   /** The sender's role where the command runs (in a DM: the highest role they hold in any space). */
   role: Role;
   prefix: string;
+  /** The text after the command's name, exactly as typed (for arguments that keep spaces). */
+  rawArgs: string;
   /** Replies in the command's thread. */
   reply(text: Text | string): Promise<void>;
 }

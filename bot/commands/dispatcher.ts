@@ -4,7 +4,7 @@ import { noticeContent, sendEventOnce, type Text } from '../../bridge/matrix/sen
 import type { Queryable } from '../../bridge/store/db.ts';
 import { errorInfo, logger } from '../../bridge/log.ts';
 import { ArgumentError, parseArgs, usage } from './args.ts';
-import { CommandError, ROLE_RANK, type CommandContext, type RoomInfo } from './command.ts';
+import { CommandError, ROLE_RANK, type CommandContext, type RoomInfo, type RoomKind } from './command.ts';
 import type { CommandSet } from './registry.ts';
 import { resolveRole, resolveRoom } from './rooms.ts';
 
@@ -29,6 +29,13 @@ export function readCommandLine(body: string, prefix: string, isDm: boolean): Co
   if (!match) return undefined;
   return { name: match[1]!.toLowerCase(), rest: match[2]?.trim() ?? '' };
 }
+
+const PLACE: Record<RoomKind, string> = {
+  dm: 'a DM with me',
+  control: "a space's control room",
+  conversation: 'a conversation room',
+  other: 'any room',
+};
 
 interface Outcome {
   ok: boolean;
@@ -78,7 +85,7 @@ export class CommandDispatcher {
       return { ok: false, reply: `${this.prefix}${command.name} needs the ${command.role} role ${where}.` };
     }
     if (!command.rooms.includes(room.kind) && !command.rooms.includes('other')) {
-      const places = command.rooms.map((r) => (r === 'dm' ? 'a DM with me' : `a ${r} room`)).join(' or ');
+      const places = command.rooms.map((r) => PLACE[r]).join(' or ');
       return { ok: false, reply: `${this.prefix}${command.name} works in ${places}, not here.` };
     }
     let args;
@@ -101,6 +108,7 @@ export class CommandDispatcher {
       room,
       role,
       prefix: this.prefix,
+      rawArgs: line.rest,
       reply: async (text) => {
         replies++;
         await this.send(event, text, `reply:${event.event_id}:${replies}`);

@@ -2,16 +2,17 @@ import type { Queryable } from '../../bridge/store/db.ts';
 
 /*
  * Contact attributes: what is known about a contact, by key. Flows collect them (questions), agents
- * and imports will set them too; each value remembers its type, who set it and when.
+ * set them with `set key=value`, the API with PATCH /contacts/{id}; each value remembers its type,
+ * who set it and when. Values are checked by type in values.ts before they get here.
  */
 
-export const ATTRIBUTE_TYPES = ['text', 'number', 'email', 'phone', 'date', 'boolean'] as const;
+export const ATTRIBUTE_TYPES = ['text', 'number', 'email', 'phone', 'date', 'boolean', 'country'] as const;
 export type AttributeType = (typeof ATTRIBUTE_TYPES)[number];
 
 export interface Attribute {
   value: string;
   type: AttributeType;
-  /** 'bot', 'customer', or the Matrix ID of the agent who set it. */
+  /** 'bot', 'customer', 'api', or the Matrix ID of the agent who set it. */
   setBy: string;
   setAt: Date;
 }

@@ -18,7 +18,7 @@ const log = logger('bot.effects.room');
  * and converges on it, so running one late or twice does no harm.
  */
 
-async function stateContent(
+export async function stateContent(
   matrix: MatrixGateway,
   roomId: string,
   type: string,

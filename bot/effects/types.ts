@@ -18,6 +18,10 @@ export type Effect =
   | { type: 'members'; reason: string }
   /** Takes an invitation back, or removes someone, with a reason they see. */
   | { type: 'withdraw'; userId: string; reason: string }
+  /** Invites someone into the conversation room unless they are in it or invited already. */
+  | { type: 'invite'; userId: string }
+  /** The room's contact card (topic and io.livechat.contact state) follows the contact's profile. */
+  | { type: 'contact' }
   /** Delivers an offer: an invitation, or a mention for an agent already in the room. */
   | { type: 'offer'; offerId: string }
   /** Offers the space's queued conversations to agents. */

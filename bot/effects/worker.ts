@@ -7,6 +7,7 @@ import { PermanentError } from '../../bridge/queue/errors.ts';
 import { OrderedQueue, type QueueRow } from '../../bridge/queue/ordered-queue.ts';
 import type { Database } from '../../bridge/store/db.ts';
 import type { Config } from '../../config/schema.ts';
+import { syncContactCard } from '../contacts/card.ts';
 import { loadConversation } from '../lifecycle/conversation.ts';
 import { getOffer, markOfferDelivered } from '../routing/offers.ts';
 import type { Router } from '../routing/router.ts';
@@ -121,6 +122,23 @@ export function createEffectsWorker(deps: EffectsDeps): EffectsWorker {
       case 'withdraw':
         if (row.conversation_id)
           await withdrawMember(db, matrix, row.conversation_id, effect.userId, effect.reason);
+        return;
+      case 'invite': {
+        const roomId = await roomOf(row);
+        if (!roomId) return;
+        const membership = await membershipOf(matrix, roomId, effect.userId);
+        if (membership === 'join' || membership === 'invite') return;
+        try {
+          await matrix.botIntent.matrixClient.inviteUser(effect.userId, roomId);
+        } catch (err) {
+          if (permanentMatrix(err))
+            throw new PermanentError(`could not invite ${effect.userId}`, { cause: err });
+          throw err;
+        }
+        return;
+      }
+      case 'contact':
+        if (row.conversation_id) await syncContactCard(db, matrix, row.conversation_id);
         return;
       case 'offer':
         await deliverOffer(effect.offerId);

@@ -4,6 +4,9 @@ import type { Sender } from '../../bridge/store/senders.ts';
 import { logger } from '../../bridge/log.ts';
 import { attributeValues, setAttribute, type AttributeType } from '../contacts/attributes.ts';
 import { insertRun, updateRun, type FlowRun } from '../campaigns/runs.ts';
+import { addTag } from '../contacts/profile.ts';
+import { campaignTag } from '../contacts/tags.ts';
+import { getContact } from '../../bridge/store/contacts.ts';
 import { loadRevision, type Revision } from '../campaigns/store.ts';
 import { enqueueEffects, type Effect } from '../effects/types.ts';
 import {
@@ -162,6 +165,18 @@ export async function startCampaign(
   });
   await tx.query('UPDATE conversations SET flow_run_id = $2 WHERE id = $1', [conversation.id, runId]);
   conversation.flowRunId = runId;
+  // The contact is tagged with every campaign they went through (campaign:help-package).
+  const campaign = await tx.query<{ name: string }>('SELECT name FROM campaigns WHERE id = $1', [
+    revision.campaignId,
+  ]);
+  const contact = await getContact(tx, conversation.contactId);
+  if (campaign.rows[0] && contact) {
+    await addTag(tx, contact, campaignTag(campaign.rows[0].name), 'automatic', {
+      actor: 'bot',
+      at: ctx.now,
+      conversationId: conversation.id,
+    });
+  }
   await apply(tx, conversation, runId, revision, result, ctx);
 }
 

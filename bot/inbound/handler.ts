@@ -4,6 +4,8 @@ import type { ProviderRegistry } from '../../bridge/providers/index.ts';
 import type { Database, Queryable } from '../../bridge/store/db.ts';
 import { getRun, waitingRun } from '../campaigns/runs.ts';
 import { getCampaign, senderKeywords } from '../campaigns/store.ts';
+import { addTag, refreshContactCards } from '../contacts/profile.ts';
+import { NEW_TAG } from '../contacts/tags.ts';
 import { enqueueEffects } from '../effects/types.ts';
 import { matchCampaign, type StepInput } from '../flows/index.ts';
 import { loadConversation, type LiveConversation } from '../lifecycle/conversation.ts';
@@ -11,7 +13,9 @@ import { conversationMessages } from '../lifecycle/messages.ts';
 import { livechatSettings } from '../lifecycle/space.ts';
 import { handover, reopen, type LifecycleObserver } from '../lifecycle/transitions.ts';
 import { answerOfflineForm } from '../offline/form.ts';
+import { countMessage } from '../journey/messages.ts';
 import { noMatchReply } from '../spaces/messages.ts';
+import { ensureConversationNumber } from '../spaces/numbers.ts';
 import { continueCampaign, startCampaign, type RunContext } from './campaign-run.ts';
 
 export interface InboundDeps {
@@ -115,8 +119,33 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
     return 'no-match';
   }
 
+  /**
+   * What every customer message does to the profile, before the decision: the conversation gets its
+   * number, the message is counted in the journey, a contact's very first message tags them `new`,
+   * and a new room gets its contact card.
+   */
+  async function profile(tx: Queryable, event: InboundEvent, now: Date) {
+    const conversationId = event.conversation.id;
+    const contact = event.contact;
+    await ensureConversationNumber(tx, conversationId);
+    await countMessage(tx, {
+      contactId: contact.id,
+      conversationId,
+      from: 'customer',
+      actor: 'customer',
+      at: now,
+    });
+    if (!event.firstInConversation) return;
+    const earlier = await tx.query('SELECT 1 FROM conversations WHERE contact_id = $1 AND id <> $2 LIMIT 1', [
+      contact.id,
+      conversationId,
+    ]);
+    const change = { actor: 'bot', at: now, conversationId };
+    if (!earlier.rowCount && (await addTag(tx, contact, NEW_TAG, 'automatic', change))) return;
+    await refreshContactCards(tx, contact.id);
+  }
+
   return async (event) => {
-    if (event.smsKeyword) return;
     const provider = deps.providers.has(event.sender.provider)
       ? deps.providers.get(event.sender.provider)
       : undefined;
@@ -134,8 +163,11 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
       const seen = await tx.query('SELECT 1 FROM bot_inbound WHERE inbox_id = $1', [event.inboxId]);
       if (seen.rowCount) return false;
       const conversation = await loadConversation(tx, event.conversation.id, { lock: true });
-      const decision: InboundDecision =
-        !conversation || conversation.state === 'archived'
+      if (conversation) await profile(tx, event, ctx.now);
+      // SMS keywords (STOP, START, HELP) were answered by the bridge already: counted, not answered.
+      const decision: InboundDecision = event.smsKeyword
+        ? 'sms-keyword'
+        : !conversation || conversation.state === 'archived'
           ? 'archived'
           : await decide(tx, conversation, event, ctx);
       await tx.query('INSERT INTO bot_inbound (inbox_id, conversation_id, decision) VALUES ($1, $2, $3)', [

@@ -2,9 +2,11 @@ import type { Queryable } from '../../bridge/store/db.ts';
 
 /*
  * The contact's journey: one row per thing that happened to them, with who did it and when.
- * Types in use: transition {from, to, event}, handover {reason, skill, trigger}, offer, offer-closed,
- * assignment, transfer, unassign, takeover, resolve, reopen, archive, campaign-start, campaign-end,
- * option-chosen, attribute-set, offline-form. Later features (tags, notes) add their own types.
+ * Types in use: the lifecycle's (handover {reason, skill, trigger}, assign, transfer, unassign,
+ * resolve {seconds}, reopen, archive: each with {from, to}), offer, offer-closed, offline,
+ * first-response {seconds}, campaign-start, campaign-end, option-chosen, offline-form,
+ * attribute-set, attribute-removed, tag, untag, note, and messages (runs of messages, counted:
+ * messages.ts).
  */
 
 /** Who did it: a Matrix ID, or one of these. */

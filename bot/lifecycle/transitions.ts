@@ -67,6 +67,8 @@ export async function handover(
       position_notified: null,
       position_notified_at: null,
       assigned_agent_id: null,
+      // A new wait: the next agent's first message is this episode's first response.
+      first_response_at: null,
     },
     ctx,
     { reason: options.reason, skill: options.skill, trigger: options.trigger },
@@ -96,8 +98,11 @@ export async function handover(
 }
 
 export interface AssignOptions {
-  /** offer: the agent joined on an offer; takeover: wrote in the room; transfer: accepted one. */
-  via: 'offer' | 'takeover' | 'transfer';
+  /**
+   * offer: the agent joined on an offer; takeover: wrote in the room; transfer: accepted one;
+   * manual: an admin assigned it (`assign`), the agent is invited if not in the room.
+   */
+  via: 'offer' | 'takeover' | 'transfer' | 'manual';
   policy: string;
 }
 
@@ -114,10 +119,11 @@ export async function assign(
     conversation.state === 'queued' && conversation.queuedAt
       ? (ctx.now.getTime() - conversation.queuedAt.getTime()) / 1000
       : undefined;
+  // From another agent it is a transfer (accepted, or made by an admin).
   await move(
     tx,
     conversation,
-    options.via === 'transfer' ? 'transfer' : 'assign',
+    conversation.state === 'assigned' ? 'transfer' : 'assign',
     { assigned_agent_id: agent.id, last_agent_id: agent.id, assigned_at: ctx.now },
     ctx,
     { agent: agent.userId, via: options.via, policy: options.policy, waitedSeconds },
@@ -165,6 +171,7 @@ export async function assign(
     }
   }
   const at = ctx.now.getTime();
+  if (options.via === 'manual') effects.push({ type: 'invite', userId: agent.userId });
   effects.push(
     {
       type: 'customer',
@@ -248,12 +255,15 @@ export async function resolve(
 ): Promise<void> {
   const agentId = conversation.assignedAgentId;
   const messages = await conversationMessages(tx, conversation.id);
+  const seconds = (ctx.now.getTime() - conversation.openedAt.getTime()) / 1000;
   await move(
     tx,
     conversation,
     'resolve',
     { assigned_agent_id: null, last_agent_id: agentId ?? conversation.lastAgentId, resolved_at: ctx.now },
     ctx,
+    // The resolution time of this episode, for statistics.
+    { seconds: Math.max(0, seconds) },
   );
   conversation.assignedAgentId = null;
   await cancelRuns(tx, conversation.id, ctx.now);
@@ -267,7 +277,6 @@ export async function resolve(
     { type: 'room' },
     { type: 'route', spaceId: conversation.spaceId },
   ]);
-  const seconds = (ctx.now.getTime() - conversation.openedAt.getTime()) / 1000;
   ctx.after.push(() => ctx.observer.resolved(seconds));
 }
 

@@ -3,6 +3,7 @@ import type { MatrixGateway } from '../../bridge/matrix/gateway.ts';
 import type { Queryable } from '../../bridge/store/db.ts';
 import { logger } from '../../bridge/log.ts';
 import { enqueueEffects } from '../effects/types.ts';
+import { countMessage } from '../journey/messages.ts';
 import { recordJourney } from '../journey/store.ts';
 import { conversationByRoom, loadConversation, type LiveConversation } from '../lifecycle/conversation.ts';
 import { livechatSettings } from '../lifecycle/space.ts';
@@ -138,8 +139,7 @@ export function createRoutingEventHandler(deps: RoutingEventDeps): (event: Clien
         conversation.id,
         ctx.now,
       ]);
-      if (waitingSince)
-        ctx.after.push(() => deps.firstResponse((ctx.now.getTime() - waitingSince.getTime()) / 1000));
+      if (waitingSince) await firstResponse(tx, conversation, agent, ctx, waitingSince);
       return;
     }
     if (conversation.state !== 'assigned') return;
@@ -149,13 +149,34 @@ export function createRoutingEventHandler(deps: RoutingEventDeps): (event: Clien
       return;
     }
     if (!conversation.firstResponseAt) {
-      await tx.query(
+      const updated = await tx.query(
         'UPDATE conversations SET first_response_at = $2 WHERE id = $1 AND first_response_at IS NULL',
         [conversation.id, ctx.now],
       );
       const since = conversation.queuedAt ?? conversation.assignedAt;
-      if (since) ctx.after.push(() => deps.firstResponse((ctx.now.getTime() - since.getTime()) / 1000));
+      if (since && updated.rowCount) await firstResponse(tx, conversation, agent, ctx, since);
     }
+  }
+
+  /** The agent's first message of this wait: the metric, and a journey entry statistics read. */
+  async function firstResponse(
+    tx: Queryable,
+    conversation: LiveConversation,
+    agent: SpaceAgent,
+    ctx: TransitionContext,
+    since: Date,
+  ) {
+    const seconds = Math.max(0, (ctx.now.getTime() - since.getTime()) / 1000);
+    await recordJourney(tx, {
+      contactId: conversation.contactId,
+      conversationId: conversation.id,
+      type: 'first-response',
+      actor: agent.userId,
+      detail: { seconds },
+      at: ctx.now,
+      cause: `first-response:${conversation.id}:${since.getTime()}`,
+    });
+    ctx.after.push(() => deps.firstResponse(seconds));
   }
 
   return async (event) => {
@@ -182,6 +203,22 @@ export function createRoutingEventHandler(deps: RoutingEventDeps): (event: Clien
     const relation = content['m.relates_to']?.rel_type;
     if (relation === 'm.thread' || relation === 'm.replace') return;
     if (typeof content.body === 'string' && content.body.trim().startsWith(deps.commandPrefix)) return;
-    await withConversation(event.room_id, event.sender, event.sender, wrote);
+    await withConversation(
+      event.room_id,
+      event.sender,
+      event.sender,
+      async (tx, conversation, agent, ctx) => {
+        await wrote(tx, conversation, agent, ctx);
+        // What went to the customer, counted once per event (see journey/messages.ts).
+        await countMessage(tx, {
+          contactId: conversation.contactId,
+          conversationId: conversation.id,
+          from: 'agent',
+          actor: agent.userId,
+          at: ctx.now,
+          eventId: event.event_id,
+        });
+      },
+    );
   };
 }

@@ -16,4 +16,6 @@ export interface ApiDeps {
   messaging: MessagingService;
   /** Wakes the invitation email queue after rows commit. */
   wakeEmails(): void;
+  /** Wakes the bot's effects worker after effects were queued (contact cards). */
+  wakeEffects(): void;
 }

@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { agentRoutes } from './agents.ts';
 import { campaignRoutes } from './campaigns.ts';
+import { contactRoutes } from './contacts.ts';
 import { conversationRoutes } from './conversations.ts';
 import type { ApiDeps } from './deps.ts';
 import { invitationRoutes } from './invitations.ts';
@@ -11,6 +12,7 @@ import { defineRoute, mountRoutes, type AnyRoute } from './route.ts';
 import { seatRoutes } from './seats.ts';
 import { senderRoutes } from './senders.ts';
 import { spaceRoutes } from './spaces.ts';
+import { tagRoutes } from './tags.ts';
 
 export type { ApiDeps } from './deps.ts';
 
@@ -61,6 +63,8 @@ export function apiRoutes(deps: ApiDeps): AnyRoute[] {
     ...invitationRoutes(deps),
     ...agentRoutes(deps),
     ...conversationRoutes(deps),
+    ...contactRoutes(deps),
+    ...tagRoutes(deps),
   ];
 }
 

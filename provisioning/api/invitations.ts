@@ -1,12 +1,12 @@
 import type { z } from 'zod';
 import { logger } from '../../bridge/log.ts';
 import type { Queryable } from '../../bridge/store/db.ts';
-import { ApiError, errors } from '../errors.ts';
+import { errors } from '../errors.ts';
+import { createInvitations, requireEmail as requireEmailConfigured } from '../invitations/create.ts';
 import { deriveKey, newToken, seal } from '../invitations/tokens.ts';
 import {
   emailsTaken,
   getInvitation,
-  insertInvitation,
   listInvitations,
   queueInvitationEmail,
   renewInvitation,
@@ -91,11 +91,7 @@ export function invitationRoutes(deps: ApiDeps): AnyRoute[] {
     return invitation;
   };
 
-  const requireEmail = () => {
-    if (!config.smtp) {
-      throw new ApiError(503, 'LC_EMAIL_UNAVAILABLE', 'Invitations are sent by email: configure smtp first');
-    }
-  };
+  const requireEmail = () => requireEmailConfigured(config);
 
   return [
     defineRoute({
@@ -113,59 +109,7 @@ export function invitationRoutes(deps: ApiDeps): AnyRoute[] {
       responseDescription: 'The invitations (pending) and the seat counter after them.',
       errors: [...COMMON_ERRORS, ...BODY_ERRORS, notFound('The space'), ALREADY_INVITED, NO_SEATS, NO_EMAIL],
       async handler({ params, body }) {
-        const seen = new Map<string, number>();
-        body.invitations.forEach((entry, i) => {
-          const email = entry.email.toLowerCase();
-          const first = seen.get(email);
-          if (first !== undefined) {
-            throw errors.badRequest(`invitations[${i}].email: listed twice (also invitations[${first}])`, {
-              field: `invitations[${i}].email`,
-            });
-          }
-          seen.set(email, i);
-        });
-        requireEmail();
-        const ids = await db.tx(async (tx) => {
-          const space = await requireSpace(deps, tx, params.id, true);
-          const taken = await emailsTaken(tx, space.id, [...seen.keys()], clock.now());
-          if (taken.size) {
-            const emails = [...taken.keys()];
-            const describe = [...taken].map(
-              ([email, kind]) => `${email} (${kind === 'active' ? 'has a seat' : 'invited'})`,
-            );
-            throw errors.conflict('LC_ALREADY_INVITED', `Already in this space: ${describe.join(', ')}`, {
-              emails,
-            });
-          }
-          const requested = body.invitations.length;
-          const available = space.seats.available;
-          if (requested > available) {
-            throw errors.conflict(
-              'LC_NO_SEATS',
-              `${requested} invitation(s) requested but only ${available} seat(s) available (limit ${space.seats.limit}, ` +
-                `${space.seats.used} used, ${space.seats.pending} pending). Nothing was created.`,
-              { requested, available },
-            );
-          }
-          const created: string[] = [];
-          for (const entry of body.invitations) {
-            const token = newToken();
-            const id = await insertInvitation(tx, {
-              spaceId: space.id,
-              email: entry.email,
-              name: entry.name,
-              phone: entry.phone ?? null,
-              role: entry.role,
-              tokenHash: token.hash,
-              expiresAt: expiry(),
-            });
-            await queueInvitationEmail(tx, id, token.hash, seal(token.token, key));
-            created.push(id);
-          }
-          return created;
-        });
-        deps.wakeEmails();
-        log.info({ spaceId: params.id, count: ids.length }, 'invitations created');
+        const ids = await createInvitations(deps, params.id, body.invitations);
         const now = clock.now();
         const rows = await Promise.all(ids.map((id) => getInvitation(db, params.id, id, now)));
         return {

@@ -108,7 +108,7 @@ export function openApiDocument(options: {
       title: 'matrix-appservice-livechat provisioning API',
       version: options.version,
       description:
-        'Spaces (tenants), senders (business numbers), campaigns, seats, agent invitations, agents, conversations and contacts. ' +
+        'Spaces (tenants), senders (business numbers), campaigns, seats, agent invitations, agents, conversations, contacts and tags. ' +
         'Every request needs `Authorization: Bearer <provisioning.token>` and every error is `{errcode, error}` with a stable errcode. ' +
         'Bodies are JSON (at most 1 MB).',
     },
@@ -125,7 +125,11 @@ export function openApiDocument(options: {
       { name: 'invitations', description: 'Emailed invitations that give people a seat.' },
       { name: 'agents', description: 'People with a seat.' },
       { name: 'conversations', description: 'Episodes with contacts (read-only).' },
-      { name: 'contacts', description: 'End users (read-only).' },
+      {
+        name: 'contacts',
+        description: 'End users with their profile: attributes, tags, internal notes and journey.',
+      },
+      { name: 'tags', description: "A space's tags, which agents put on contacts." },
       { name: 'meta', description: 'This document and a status check.' },
     ],
     paths,

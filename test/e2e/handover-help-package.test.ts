@@ -202,15 +202,30 @@ describe('the Help Package campaign, from keyword to resolved', () => {
       },
     });
     const journey = res.body.journey as { type: string; actor: string; detail: any }[];
+    // Messages are counted in runs between the other events; the contact is tagged new and with
+    // the campaign.
     expect(journey.map((j) => j.type)).toEqual([
+      'messages',
+      'tag',
+      'tag',
       'campaign-start',
+      'messages',
       'option-chosen',
+      'messages',
       'attribute-set',
       'handover',
       'offer',
       'assign',
+      'first-response',
+      'messages',
       'resolve',
     ]);
+    expect(journey.filter((j) => j.type === 'tag').map((j) => [j.actor, j.detail.tag])).toEqual([
+      ['bot', 'new'],
+      ['bot', 'campaign:help-package'],
+    ]);
+    // Oldest first; both came with the first message, so by name.
+    expect(res.body.tags).toEqual(['campaign:help-package', 'new']);
     expect(journey.find((j) => j.type === 'handover')).toMatchObject({
       actor: 'customer',
       detail: { from: 'bot', to: 'queued', reason: 'address change', trigger: 'node' },

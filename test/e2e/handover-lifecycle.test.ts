@@ -81,7 +81,10 @@ describe('unassign, transfer, reopen and archive', () => {
       `SELECT type FROM journey WHERE conversation_id = (SELECT id FROM conversations WHERE room_id = $1) ORDER BY id`,
       [roomId],
     );
+    // The customer's first message (counted, and the contact tagged new), then the lifecycle.
     expect(journey.map((j) => j.type)).toEqual([
+      'messages',
+      'tag',
       'handover',
       'offer',
       'assign',

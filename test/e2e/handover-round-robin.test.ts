@@ -134,11 +134,19 @@ describe('round-robin routing, timeouts and the offline form', () => {
       name: { value: 'Fay Wray', type: 'text', setBy: 'customer' },
       email: { value: 'fay@example.org', type: 'email', setBy: 'customer' },
     });
+    // Her messages are counted (the first, then her four answers to the form), not copied.
     expect(contact.journey.map((j: { type: string }) => j.type)).toEqual([
+      'messages',
+      'tag',
       'handover',
       'offline',
       'offline-form',
+      'messages',
       'offline-form',
     ]);
+    const runs = (contact.journey as { type: string; detail: { customer?: number } }[]).filter(
+      (j) => j.type === 'messages',
+    );
+    expect(runs.map((j) => j.detail.customer)).toEqual([1, 4]);
   });
 });

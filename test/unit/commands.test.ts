@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ArgumentError, arg, parseArgs, tokenize, usage } from '../../bot/commands/args.ts';
 import { defineCommand } from '../../bot/commands/command.ts';
 import { readCommandLine } from '../../bot/commands/dispatcher.ts';
+import { duration, when } from '../../bot/commands/format.ts';
+import { parseConversationRef } from '../../bot/commands/refs.ts';
+import { parsePeriod } from '../../bot/reports/stats.ts';
 import { CommandSet } from '../../bot/commands/registry.ts';
 
 describe('command lines', () => {
@@ -99,5 +102,49 @@ describe('help', () => {
     expect(() =>
       set.add(defineCommand({ name: 'queue', summary: '', args: [], role: 'admin', rooms: [], run: noop })),
     ).toThrow(/declared twice/);
+  });
+});
+
+describe('conversation references', () => {
+  it('takes a number, a room ID or a matrix.to link', () => {
+    expect(parseConversationRef('#12')).toEqual({ number: 12 });
+    expect(parseConversationRef('7')).toEqual({ number: 7 });
+    expect(parseConversationRef('!abc:example.com')).toEqual({ roomId: '!abc:example.com' });
+    // Room version 12 IDs have no server part.
+    expect(parseConversationRef('!Kx3_-aZ')).toEqual({ roomId: '!Kx3_-aZ' });
+    expect(parseConversationRef('https://matrix.to/#/%21abc%3Aexample.com?via=example.com')).toEqual({
+      roomId: '!abc:example.com',
+    });
+    expect(() => parseConversationRef('#twelve')).toThrow(ArgumentError);
+    expect(() => parseConversationRef('https://example.com/#/!abc:x')).toThrow(
+      /conversation number like #12/,
+    );
+  });
+});
+
+describe('periods and durations', () => {
+  const now = new Date('2026-03-14T09:26:53Z');
+
+  it('reads today, week, month and Nd', () => {
+    expect(parsePeriod('today', now)).toEqual({
+      from: new Date('2026-03-14T00:00:00Z'),
+      to: now,
+      label: 'today (since 00:00 UTC)',
+    });
+    expect(parsePeriod(undefined, now).from).toEqual(new Date('2026-03-07T09:26:53Z'));
+    expect(parsePeriod('month', now).label).toBe('the last 30 days');
+    expect(parsePeriod('1d', now).label).toBe('the last 1 day');
+    expect(() => parsePeriod('0d', now)).toThrow(/today, week, month/);
+    expect(() => parsePeriod('366d', now)).toThrow(/1–365/);
+    expect(() => parsePeriod('year', now)).toThrow(/not "year"/);
+  });
+
+  it('writes durations and times for people', () => {
+    expect(duration(42.4)).toBe('42 s');
+    expect(duration(95)).toBe('1 min 35 s');
+    expect(duration(754)).toBe('12 min');
+    expect(duration(7260)).toBe('2 h 1 min');
+    expect(duration(3 * 86400 + 4 * 3600)).toBe('3 d 4 h');
+    expect(when(now)).toBe('2026-03-14 09:26 UTC');
   });
 });

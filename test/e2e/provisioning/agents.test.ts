@@ -235,7 +235,7 @@ describe('provisioning API: agents, conversations, contacts', () => {
       });
     });
 
-    it('shows a contact with empty attributes, tags and journey', async () => {
+    it('shows a contact with empty attributes, tags, notes and journey', async () => {
       const res = await api.get(`/contacts/${contactId}`);
       expect(res.body).toEqual({
         id: contactId,
@@ -246,6 +246,7 @@ describe('provisioning API: agents, conversations, contacts', () => {
         profileName: 'Customer 0',
         attributes: {},
         tags: [],
+        notes: [],
         journey: [],
         createdAt: expect.any(String),
         updatedAt: expect.any(String),

@@ -26,6 +26,7 @@ function build() {
     clock: { now: () => new Date() },
     messaging: { publicRoutes: Router() } as unknown as MessagingService,
     wakeEmails: () => undefined,
+    wakeEffects: () => undefined,
   });
 }
 
