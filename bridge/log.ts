@@ -63,7 +63,9 @@ function createRoot(options: LoggingOptions): Logger {
       }),
     );
   }
-  return pino(base);
+  // Synchronous writes: with asynchronous ones, the lines written just before process.exit (the
+  // shutdown) can come out in the wrong order or not at all.
+  return pino(base, pino.destination({ dest: 1, sync: true }));
 }
 
 let root: Logger = createRoot({ level: process.env.LOG_LEVEL ?? 'info', format: 'json' });

@@ -130,7 +130,9 @@ describe('livechat-bridge command line', () => {
       .map((l) => JSON.parse(l) as { msg: string });
     const messages = lines.map((l) => l.msg);
     expect(messages).toEqual(expect.arrayContaining(['bridge started', 'shutting down', 'stopped']));
-    expect(messages.indexOf('stopped')).toBeGreaterThan(messages.indexOf('shutting down'));
+    expect(messages.indexOf('stopped'), JSON.stringify(lines)).toBeGreaterThan(
+      messages.indexOf('shutting down'),
+    );
     // Tokens never reach the logs.
     expect(run.stdout).not.toContain(env.registration.as_token);
     expect(run.stdout).not.toContain(env.config.provisioning.token);
