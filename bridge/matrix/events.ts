@@ -63,6 +63,7 @@ export function createEventQueue(
   db: Database,
   router: EventRouter,
   onOutcome?: (outcome: 'done' | 'retry' | 'failed', durationMs: number) => void,
+  onRetry?: (error: unknown) => void,
 ): OrderedQueue<StoredEvent> {
   return new OrderedQueue<StoredEvent>(db, {
     name: 'matrix-events',
@@ -81,5 +82,6 @@ export function createEventQueue(
       );
     },
     onOutcome: (outcome, _row, ms) => onOutcome?.(outcome, ms),
+    ...(onRetry ? { onRetry } : {}),
   });
 }

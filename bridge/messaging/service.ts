@@ -33,6 +33,8 @@ export interface MessagingDeps {
   metrics: Metrics;
   providers: ProviderRegistry;
   clock: Clock;
+  /** Told of errors that delay customers' messages (an unreachable homeserver). */
+  onHomeserverError?(error: unknown): void;
 }
 
 export interface AcceptResult {
@@ -95,6 +97,7 @@ export class MessagingService {
       sendToCustomer: (id, message, options) => this.sendToCustomer(id, message, options),
       onPosted: (channel) => messages.inc({ direction: 'in', channel, outcome: 'posted' }),
       onFailed: () => messages.inc({ direction: 'in', channel: 'unknown', outcome: 'failed' }),
+      ...(deps.onHomeserverError ? { onRetry: deps.onHomeserverError } : {}),
     });
     this.outbox = createOutboxWorker({
       config,
@@ -197,6 +200,11 @@ export class MessagingService {
   /** The tenant's Matrix space, created on first need (the provisioning layer may call it early). */
   ensureSpaceRoom(spaceId: string): Promise<string> {
     return this.portal.ensureSpaceRoom(spaceId);
+  }
+
+  /** Customers' messages that waited for the homeserver are posted now (it answers again). */
+  retryInbound(): Promise<void> {
+    return this.inbox.retryNow();
   }
 
   start(): void {

@@ -41,6 +41,8 @@ export interface OrderedQueueOptions<Row extends QueueRow> {
   onFailed?(row: Row, error: unknown): Promise<void>;
   /** Observes each outcome (metrics). */
   onOutcome?(outcome: 'done' | 'retry' | 'failed', row: Row, durationMs: number): void;
+  /** Observes each error that leads to a retry (to notice an outage of what the handler calls). */
+  onRetry?(error: unknown): void;
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
@@ -100,6 +102,17 @@ export class OrderedQueue<Row extends QueueRow> {
     await this.pumping;
     const pending = Promise.allSettled([...this.inFlight.values()]);
     await Promise.race([pending, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+  }
+
+  /**
+   * Rows waiting for a retry run now instead of after their backoff: what they waited for (the
+   * homeserver) is back.
+   */
+  async retryNow(): Promise<void> {
+    await this.db.query(
+      `UPDATE ${this.options.table} SET next_attempt_at = now() WHERE state = 'pending' AND next_attempt_at > now()`,
+    );
+    this.wake();
   }
 
   get busy(): number {
@@ -201,6 +214,7 @@ export class OrderedQueue<Row extends QueueRow> {
         );
         await this.reschedule(row, message, delay);
         this.options.onOutcome?.('retry', row, performance.now() - started);
+        this.options.onRetry?.(err);
       }
     }
   }

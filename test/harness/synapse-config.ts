@@ -43,6 +43,8 @@ export interface HomeserverConfigOptions {
   serverName: string;
   sharedSecret: string;
   registrationFiles: string[];
+  /** Synapse's `database` section; SQLite in `dir` when absent. */
+  database?: Record<string, unknown>;
 }
 
 export function homeserverYaml(o: HomeserverConfigOptions): string {
@@ -60,7 +62,7 @@ export function homeserverYaml(o: HomeserverConfigOptions): string {
         resources: [{ names: ['client'], compress: false }],
       },
     ],
-    database: { name: 'sqlite3', args: { database: `${o.dir}/homeserver.db` } },
+    database: o.database ?? { name: 'sqlite3', args: { database: `${o.dir}/homeserver.db` } },
     log_config: `${o.dir}/log.config.yaml`,
     media_store_path: `${o.dir}/media`,
     max_upload_size: '50M',

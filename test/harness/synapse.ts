@@ -48,6 +48,8 @@ export interface StartSynapseOptions {
   /** Python log level for homeserver.log; env SYNAPSE_LOG_LEVEL, else WARNING. */
   logLevel?: string;
   startTimeoutMs?: number;
+  /** Synapse's `database` section (e.g. psycopg2 for a benchmark); SQLite in `dir` by default. */
+  database?: Record<string, unknown>;
 }
 
 /*
@@ -136,7 +138,14 @@ export async function startSynapse(options: StartSynapseOptions): Promise<Synaps
   const { registrationFiles } = options;
   await writeFile(
     configFile,
-    homeserverYaml({ dir, port, serverName: 'localhost', sharedSecret, registrationFiles }),
+    homeserverYaml({
+      dir,
+      port,
+      serverName: 'localhost',
+      sharedSecret,
+      registrationFiles,
+      ...(options.database ? { database: options.database } : {}),
+    }),
   );
   await writeFile(
     join(dir, 'log.config.yaml'),
