@@ -113,7 +113,11 @@ export async function postWebhookUntilAccepted(
 }
 
 /** Runs `worker` over `items` with at most `concurrency` at a time. */
-export async function pool<T>(items: T[], concurrency: number, worker: (item: T) => Promise<void>): Promise<void> {
+export async function pool<T>(
+  items: T[],
+  concurrency: number,
+  worker: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, items.length) }, async () => {
@@ -136,7 +140,11 @@ export async function openLoop(rate: number, count: number, fire: (i: number, at
 }
 
 /** Waits until every inbox row with these provider IDs is posted; returns their handled_at (epoch ms). */
-export async function waitPosted(db: pg.Pool, ids: string[], timeoutMs: number): Promise<Map<string, number>> {
+export async function waitPosted(
+  db: pg.Pool,
+  ids: string[],
+  timeoutMs: number,
+): Promise<Map<string, number>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { rows } = await db.query<{ id: string; at: string; state: string }>(

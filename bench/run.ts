@@ -84,7 +84,8 @@ try {
   await seedConversations(stack, main.senderId, size.scale);
   const scale = await startup(stack, size.scale + 150);
 
-  const pgVersion = (await stack.db.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]!.v;
+  const pgVersion = (await stack.db.query<{ v: string }>("SELECT current_setting('server_version') AS v"))
+    .rows[0]!.v;
   const report: Report = {
     date: new Date().toISOString(),
     machine: {

@@ -39,7 +39,10 @@ export async function openConversations(
   count: number,
   numberBase: number,
 ): Promise<Conversation[]> {
-  const addresses = Array.from({ length: count }, (_, i) => `+1415${String(numberBase + i).padStart(7, '0')}`);
+  const addresses = Array.from(
+    { length: count },
+    (_, i) => `+1415${String(numberBase + i).padStart(7, '0')}`,
+  );
   const ids = addresses.map(() => `warm-${uid()}`);
   await pool(
     addresses.map((address, i) => ({ address, id: ids[i]! })),
@@ -137,7 +140,12 @@ export interface LatencyResult {
  * the bridge's runs from the webhook's start to the moment the bridge had Synapse's answer and
  * marked the message posted.
  */
-export async function latency(bench: Bench, rooms: number, rate: number, messages: number): Promise<LatencyResult> {
+export async function latency(
+  bench: Bench,
+  rooms: number,
+  rate: number,
+  messages: number,
+): Promise<LatencyResult> {
   const convs = bench.conversations.slice(0, rooms);
   const base: number[] = [];
   await openLoop(rate, messages, async (i, at) => {
@@ -266,11 +274,7 @@ export async function outbound(bench: Bench, rooms: number, messages: number): P
     }),
   );
   const total = perRoom * rooms;
-  const got = await stack.phone.waitForMessages(
-    before + total,
-    () => true,
-    300_000,
-  );
+  const got = await stack.phone.waitForMessages(before + total, () => true, 300_000);
   const mine = got.slice(before).filter((m) => m.text?.startsWith(`out ${tag}`));
   const lat = mine.map((m) => m.receivedAt - startedAt.get(m.text!)!);
   return {

@@ -218,7 +218,7 @@ export function createInboxWorker(deps: InboxDeps): OrderedQueue<InboxRow> {
     // Each row mostly waits for the homeserver: with 8, a hundred busy conversations queued behind
     // eight and reached about half of what Synapse takes (bench/, 100 rooms).
     concurrency: 32,
-    leaseSeconds: 120,
+    leaseSeconds: 15,
     pollMs: 1000,
     // The homeserver being away is the usual failure: keep trying, never faster than every 15 s once
     // it has been down a while, for about a day before telling agents.

@@ -70,7 +70,7 @@ export function createEventQueue(
     table: 'matrix_events',
     keyColumn: 'room_id',
     concurrency: 16,
-    leaseSeconds: 120,
+    leaseSeconds: 15,
     pollMs: 1000,
     backoff: { baseMs: 500, maxMs: 60_000, maxAttempts: 12 },
     handle: (row) => router.dispatch(row.event),

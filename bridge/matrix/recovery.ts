@@ -17,7 +17,11 @@ const NETWORK_CODES = new Set([
 
 /** Whether an error from a homeserver request means "not reachable" rather than "refused". */
 export function isUnreachable(err: unknown): boolean {
-  for (let e = err as { code?: unknown; statusCode?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+  for (
+    let e = err as { code?: unknown; statusCode?: unknown; cause?: unknown } | undefined, depth = 0;
+    e && depth < 5;
+    depth++
+  ) {
     if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return true;
     if (e.statusCode === 502 || e.statusCode === 503 || e.statusCode === 504) return true;
     e = e.cause as typeof e;

@@ -9,7 +9,10 @@ import { PermanentError, RetryableError } from './errors.ts';
  * retry, which is why inbox, outbox and Matrix events use this instead.
  *
  * A claim is a lease (locked_until), taken with a conditional UPDATE, so several bridge processes can
- * share one database; a process that dies loses its leases when they expire and another takes over.
+ * share one database; a process that dies loses its leases when they expire and another takes over
+ * (or itself, restarted). Leases are short and renewed while a row is in hand (a third of the lease),
+ * so a crash holds a conversation back for seconds, not minutes, and a slow provider call does not
+ * lose its lease.
  *
  * The table needs: id bigserial, <key column>, state ('pending' | 'done' | 'failed'), attempts int,
  * next_attempt_at timestamptz, locked_until timestamptz, last_error text, handled_at timestamptz.
@@ -60,6 +63,7 @@ export class OrderedQueue<Row extends QueueRow> {
   private readonly log;
   private readonly inFlight = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
   private running = false;
   private pumping: Promise<void> | undefined;
   private again = false;
@@ -76,6 +80,8 @@ export class OrderedQueue<Row extends QueueRow> {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.heartbeat = setInterval(() => void this.renewLeases(), (this.options.leaseSeconds * 1000) / 3);
+    this.heartbeat.unref();
     this.wake();
   }
 
@@ -102,6 +108,19 @@ export class OrderedQueue<Row extends QueueRow> {
     await this.pumping;
     const pending = Promise.allSettled([...this.inFlight.values()]);
     await Promise.race([pending, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+    clearInterval(this.heartbeat);
+  }
+
+  private async renewLeases(): Promise<void> {
+    const ids = [...this.inFlight.keys()];
+    if (ids.length === 0) return;
+    await this.db
+      .query(
+        `UPDATE ${this.options.table} SET locked_until = now() + make_interval(secs => $2)
+         WHERE id = ANY($1::bigint[]) AND state = 'pending'`,
+        [ids, this.options.leaseSeconds],
+      )
+      .catch((err) => this.log.warn(errorInfo(err), 'could not renew leases; they may expire'));
   }
 
   /**

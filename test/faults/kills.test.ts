@@ -95,9 +95,14 @@ describe('SIGKILL, a flaky provider and replayed webhooks', () => {
 
     const arrivedIn: string[] = [];
     for (const room of rooms)
-      for (const m of await roomMessages(stack, room.roomId)) if (m.sender === room.ghost) arrivedIn.push(m.body);
+      for (const m of await roomMessages(stack, room.roomId))
+        if (m.sender === room.ghost) arrivedIn.push(m.body);
     const arrivedOut = stack.phone.messages.map((m) => m.text ?? '');
-    const inTally = tally('customer → room (provider ids → Matrix events)', inbound.map((m) => m.text), arrivedIn);
+    const inTally = tally(
+      'customer → room (provider ids → Matrix events)',
+      inbound.map((m) => m.text),
+      arrivedIn,
+    );
     const outTally = tally(
       'agent → customer (Matrix events → provider sends)',
       outbound.map((o) => o.text),

@@ -28,7 +28,10 @@ export async function faultEnv(name: string, conversations: number, options: Par
   await stack.bridge.start();
   const sender = await stack.createSender(`Faults ${name}`, '+14155550100');
   const target = { publicUrl: stack.config.publicUrl, ...sender };
-  const addresses = Array.from({ length: conversations }, (_, i) => `+1415${String(2000 + i).padStart(7, '0')}`);
+  const addresses = Array.from(
+    { length: conversations },
+    (_, i) => `+1415${String(2000 + i).padStart(7, '0')}`,
+  );
   await pool(addresses, 8, (address) =>
     postWebhookUntilAccepted(target, { id: `open-${address}`, from: address, text: `open ${address}` }),
   );
@@ -51,7 +54,11 @@ export async function count(stack: Stack, sql: string, values: unknown[] = []): 
   return Number(rows[0]?.count ?? 0);
 }
 
-export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<number> {
+export async function waitFor(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<number> {
   const started = Date.now();
   for (;;) {
     try {
@@ -59,7 +66,8 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, 
     } catch {
       // The database may be restarting.
     }
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(200);
   }
 }
@@ -101,11 +109,16 @@ export async function agentSend(stack: Stack, roomId: string, body: string): Pro
 }
 
 /** Every m.room.message body in a room by sender, read from Synapse (all pages). */
-export async function roomMessages(stack: Stack, roomId: string): Promise<{ sender: string; body: string }[]> {
+export async function roomMessages(
+  stack: Stack,
+  roomId: string,
+): Promise<{ sender: string; body: string }[]> {
   const out: { sender: string; body: string }[] = [];
   let from: string | undefined;
   for (let page = 0; page < 200; page++) {
-    const url = new URL(`${stack.synapse.url}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages`);
+    const url = new URL(
+      `${stack.synapse.url}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages`,
+    );
     url.searchParams.set('dir', 'b');
     url.searchParams.set('limit', '1000');
     if (from) url.searchParams.set('from', from);

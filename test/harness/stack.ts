@@ -13,7 +13,13 @@ import { BridgeProcess } from './bridge-process.ts';
 import { CountingProxy } from './counting-proxy.ts';
 import { freePort } from './ports.ts';
 import { startPostgres, type PostgresInstance } from './postgres.ts';
-import { ensureSynapse, registerUser, startSynapse, type RegisteredUser, type SynapseInstance } from './synapse.ts';
+import {
+  ensureSynapse,
+  registerUser,
+  startSynapse,
+  type RegisteredUser,
+  type SynapseInstance,
+} from './synapse.ts';
 
 /*
  * A whole deployment of its own, for benchmarks and fault tests: an embedded Postgres that can be
@@ -142,7 +148,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // The same bridge with the homeserver behind the counting proxy (bridge.useConfig to switch).
     const countedConfigFile = proxy ? join(dir, 'config-counted.yaml') : undefined;
     if (proxy && countedConfigFile)
-      await writeFile(countedConfigFile, stringify({ ...input, homeserver: { ...input.homeserver, url: proxy.url } }));
+      await writeFile(
+        countedConfigFile,
+        stringify({ ...input, homeserver: { ...input.homeserver, url: proxy.url } }),
+      );
     const registrationFile = join(dir, 'registration.yaml');
     const registration = generateRegistration(config, `http://127.0.0.1:${appservicePort}`);
     await writeRegistration(registrationFile, registration);
