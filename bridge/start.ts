@@ -96,7 +96,8 @@ export async function startBridge(
       'outcome',
     ]);
     const router = new EventRouter();
-    let messaging: MessagingService | undefined;
+    // Created once the listener is up; the recovery (needed before) reaches it through this.
+    const late: { messaging?: MessagingService } = {};
     const recovery = new Recovery({
       probeHomeserver: () => waitForHomeserver(config.homeserver.url, 0),
       probeDatabase: () => db.ping(),
@@ -105,7 +106,7 @@ export async function startBridge(
         const retry = (what: string, work: Promise<void> | undefined) =>
           work?.catch((err) => log.warn({ what, ...errorInfo(err) }, 'could not resume after the outage'));
         void retry('matrix events', eventQueue.retryNow());
-        void retry('inbox', messaging?.retryInbound());
+        void retry('inbox', late.messaging?.retryInbound());
       },
     });
     cleanup.push(async () => recovery.stop());
@@ -149,7 +150,7 @@ export async function startBridge(
     const providers = createProviderRegistry(config, options.providers);
     const clock = options.clock ?? systemClock;
     // Registered first, so its event handler runs before the layers' own (bot commands).
-    messaging = new MessagingService({
+    const messaging = new MessagingService({
       config,
       db,
       matrix,
@@ -159,6 +160,7 @@ export async function startBridge(
       clock,
       onHomeserverError: (err) => recovery.homeserverFailed(err),
     });
+    late.messaging = messaging;
     const context: BridgeContext = {
       config,
       registration,

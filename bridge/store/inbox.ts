@@ -53,10 +53,18 @@ export async function insertInbound(
       messages.map(() => senderId),
       messages.map((m) => m.from.address),
       messages.map((m) => conversationKey(senderId, m.from.address)),
-      messages.map((m) => JSON.stringify(m)),
+      messages.map((m) => JSON.stringify(m, withoutNul)),
     ],
   );
   return result.rowCount ?? 0;
+}
+
+/**
+ * Postgres text and jsonb cannot hold U+0000, and a carrier may relay one from a phone: dropped,
+ * rather than refusing (and the carrier retrying forever) the whole message.
+ */
+function withoutNul(_key: string, value: unknown): unknown {
+  return typeof value === 'string' && value.includes('\u0000') ? value.replaceAll('\u0000', '') : value;
 }
 
 /** Inserts delivery statuses; a (message, status) pair already stored is skipped. */

@@ -16,7 +16,10 @@ describe('health and metrics', () => {
     expect((await fetch(`${base}/live`)).status).toBe(200);
     const ready = await fetch(`${base}/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { startup: 'ok', database: 'ok', homeserver: 'ok' } });
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      checks: { startup: 'ok', database: 'ok', homeserver: 'ok' },
+    });
   });
 
   it('serves Prometheus metrics with the livechat_ prefix', async () => {
