@@ -98,6 +98,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     stops.push(() => postgres.stop());
     const databaseUrl = await postgres.createDatabase('livechat');
     const db = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+    // Idle connections die when a fault test restarts Postgres; the next query opens a new one.
+    db.on('error', () => {});
     stops.push(() => db.end());
 
     let database: Record<string, unknown> | undefined;
