@@ -71,7 +71,7 @@ try {
     log(`run ${r}/${runs}: latency at half the baseline's capacity (${(capacity / 2).toFixed(0)}/s)`);
     lat.push(await latency(bench, 10, capacity / 2, size.latency));
     log(`run ${r}/${runs}: outbound`);
-    out.push(await outbound(bench, 10, size.outbound));
+    out.push(await outbound(bench, 10, size.outbound, 10));
   }
   log(`acknowledgement: 2 × 80 webhooks/s for ${size.ackSeconds}s`);
   const ack = await acknowledgement(
@@ -118,11 +118,14 @@ try {
       baselineP99: median(lat.map((l) => l.baseline.p99)),
       bridgeP50: median(lat.map((l) => l.bridge.p50)),
       bridgeP99: median(lat.map((l) => l.bridge.p99)),
+      webhookToCommitP50: median(lat.map((l) => l.breakdown.webhookToCommitP50)),
+      commitToPostedP50: median(lat.map((l) => l.breakdown.commitToPostedP50)),
       runs: lat,
     },
     acknowledgement: ack,
     outbound: {
       messages: size.outbound,
+      ratePerSecond: 10,
       agentSendP50: median(out.map((o) => o.agentSendP50)),
       p50: median(out.map((o) => o.p50)),
       p99: median(out.map((o) => o.p99)),

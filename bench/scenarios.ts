@@ -133,6 +133,7 @@ export interface LatencyResult {
   messages: number;
   baseline: { p50: number; p99: number };
   bridge: { p50: number; p99: number };
+  breakdown: { webhookToCommitP50: number; commitToPostedP50: number; commitToPostedP99: number };
 }
 
 /**
@@ -164,11 +165,25 @@ export async function latency(
   });
   const posted = await waitPosted(bench.stack.db, [...sentAt.keys()], 300_000);
   const bridge = [...posted.entries()].map(([id, at]) => at - sentAt.get(id)!);
+  // Where the bridge's time goes: webhook to commit, then commit to posted.
+  const { rows } = await bench.stack.db.query<{ id: string; received: string; handled: string }>(
+    `SELECT provider_message_id AS id, (extract(epoch FROM received_at) * 1000)::text AS received,
+            (extract(epoch FROM handled_at) * 1000)::text AS handled
+     FROM inbox WHERE provider_message_id = ANY($1)`,
+    [[...sentAt.keys()]],
+  );
+  const toCommit = rows.map((r) => Number(r.received) - sentAt.get(r.id)!);
+  const toPosted = rows.map((r) => Number(r.handled) - Number(r.received));
   return {
     ratePerSecond: rate,
     messages,
     baseline: { p50: median(base), p99: percentile(base, 99) },
     bridge: { p50: median(bridge), p99: percentile(bridge, 99) },
+    breakdown: {
+      webhookToCommitP50: median(toCommit),
+      commitToPostedP50: median(toPosted),
+      commitToPostedP99: percentile(toPosted, 99),
+    },
   };
 }
 
@@ -245,44 +260,82 @@ export async function acknowledgement(
 export interface OutboundResult {
   rooms: number;
   messages: number;
+  /** Burst: one agent per room sending as fast as Synapse takes it. */
+  perSecond: number;
   agentSendP50: number;
+  /** Open loop at `ratePerSecond`: Matrix send → the carrier's API call. */
+  ratePerSecond: number;
   p50: number;
   p99: number;
-  perSecond: number;
 }
 
-/** Agents' messages (one sequential agent per room): Matrix send → the carrier's API call. */
-export async function outbound(bench: Bench, rooms: number, messages: number): Promise<OutboundResult> {
+/** Sends through Synapse as the agent; resolves with (text, time the send started). */
+async function agentMessages(
+  bench: Bench,
+  convs: Conversation[],
+  texts: string[],
+  mode: { rate: number } | 'burst',
+): Promise<{ startedAt: Map<string, number>; sendTimes: number[] }> {
+  const startedAt = new Map<string, number>();
+  const sendTimes: number[] = [];
+  const send = async (i: number) => {
+    const text = texts[i]!;
+    startedAt.set(text, Date.now());
+    const t0 = performance.now();
+    await userSend(bench.hsUrl, bench.stack.agent.accessToken, convs[i % convs.length]!.roomId, text);
+    sendTimes.push(performance.now() - t0);
+  };
+  if (mode === 'burst') {
+    await Promise.all(
+      convs.map(async (_, room) => {
+        for (let i = room; i < texts.length; i += convs.length) await send(i);
+      }),
+    );
+  } else {
+    await openLoop(mode.rate, texts.length, (i) => send(i));
+  }
+  return { startedAt, sendTimes };
+}
+
+async function arrivals(bench: Bench, texts: string[]): Promise<Map<string, number>> {
+  const wanted = new Set(texts);
+  const found = new Map<string, number>();
+  const deadline = Date.now() + 300_000;
+  while (found.size < wanted.size) {
+    for (const m of bench.stack.phone.messages) if (m.text && wanted.has(m.text)) found.set(m.text, m.receivedAt);
+    if (Date.now() > deadline) throw new Error(`only ${found.size} of ${wanted.size} outbound messages arrived`);
+    await sleep(100);
+  }
+  return found;
+}
+
+/**
+ * Agents' messages: a burst (one sequential agent per room) for sends/s, then an open loop at
+ * `rate` for the latency from the agent's send to the provider's API call.
+ */
+export async function outbound(bench: Bench, rooms: number, messages: number, rate: number): Promise<OutboundResult> {
   const { stack } = bench;
   const convs = bench.conversations.slice(0, rooms);
   for (const c of convs) await joinRoom(bench.hsUrl, stack.agent.accessToken, c.roomId).catch(() => {});
-  const perRoom = Math.ceil(messages / rooms);
-  const startedAt = new Map<string, number>();
-  const sendTimes: number[] = [];
   const tag = uid();
-  const before = stack.phone.messages.length;
+  const burstTexts = Array.from({ length: messages }, (_, i) => `out ${tag} burst ${i}`);
   const started = Date.now();
-  await Promise.all(
-    convs.map(async (c) => {
-      for (let i = 0; i < perRoom; i++) {
-        const text = `out ${tag} ${c.address} ${i}`;
-        startedAt.set(text, Date.now());
-        const t0 = performance.now();
-        await userSend(bench.hsUrl, stack.agent.accessToken, c.roomId, text);
-        sendTimes.push(performance.now() - t0);
-      }
-    }),
-  );
-  const total = perRoom * rooms;
-  const got = await stack.phone.waitForMessages(before + total, () => true, 300_000);
-  const mine = got.slice(before).filter((m) => m.text?.startsWith(`out ${tag}`));
-  const lat = mine.map((m) => m.receivedAt - startedAt.get(m.text!)!);
+  const burst = await agentMessages(bench, convs, burstTexts, 'burst');
+  const burstArrived = await arrivals(bench, burstTexts);
+  const perSecond = messages / ((Math.max(...burstArrived.values()) - started) / 1000);
+
+  await sleep(1000);
+  const loopTexts = Array.from({ length: Math.ceil(messages / 2) }, (_, i) => `out ${tag} loop ${i}`);
+  const loop = await agentMessages(bench, convs, loopTexts, { rate });
+  const loopArrived = await arrivals(bench, loopTexts);
+  const lat = loopTexts.map((t) => loopArrived.get(t)! - loop.startedAt.get(t)!);
   return {
     rooms,
-    messages: total,
-    agentSendP50: median(sendTimes),
+    messages,
+    perSecond,
+    agentSendP50: median(burst.sendTimes),
+    ratePerSecond: rate,
     p50: median(lat),
     p99: percentile(lat, 99),
-    perSecond: total / ((Math.max(...mine.map((m) => m.receivedAt)) - started) / 1000),
   };
 }

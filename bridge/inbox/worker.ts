@@ -217,7 +217,7 @@ export function createInboxWorker(deps: InboxDeps): OrderedQueue<InboxRow> {
     keyColumn: 'conversation_key',
     // Each row mostly waits for the homeserver: with 8, a hundred busy conversations queued behind
     // eight and reached about half of what Synapse takes (bench/, 100 rooms).
-    concurrency: 32,
+    concurrency: 64,
     leaseSeconds: 15,
     pollMs: 1000,
     // The homeserver being away is the usual failure: keep trying, never faster than every 15 s once
