@@ -101,6 +101,36 @@ export async function recordUpload(
   );
 }
 
+/**
+ * A posted message without an SMS keyword, in one statement (atomic, one round trip instead of a
+ * transaction of three): the row's events, the provider ID ↔ event map, and the conversation's
+ * activity and care window — what recordPosted, mapMessage and touchInbound do together.
+ */
+export async function recordPostedMessage(
+  db: Queryable,
+  m: {
+    inboxId: string;
+    conversationId: string;
+    eventIds: string[];
+    provider: string;
+    providerMessageId: string;
+    roomId: string;
+    at: Date;
+  },
+): Promise<void> {
+  await db.query(
+    `WITH posted AS (
+       UPDATE inbox SET conversation_id = $2, event_ids = $3, keyword_effect = NULL WHERE id = $1
+     ), mapped AS (
+       INSERT INTO message_map (provider, provider_message_id, direction, conversation_id, room_id, event_id)
+       VALUES ($4, $5, 'in', $2, $6, $3[1]) ON CONFLICT DO NOTHING
+     )
+     UPDATE conversations SET last_activity_at = now(),
+       last_inbound_at = GREATEST(last_inbound_at, LEAST($7::timestamptz, now())) WHERE id = $2`,
+    [m.inboxId, m.conversationId, m.eventIds, m.provider, m.providerMessageId, m.roomId, m.at],
+  );
+}
+
 export async function recordPosted(
   db: Queryable,
   id: string,
