@@ -139,30 +139,39 @@ export interface LatencyResult {
 /**
  * Open-loop latency at `rate` messages/s over the rooms: the baseline's is the PUT's round trip;
  * the bridge's runs from the webhook's start to the moment the bridge had Synapse's answer and
- * marked the message posted.
+ * marked the message posted. Baseline and bridge alternate in `blocks` blocks, so that a change in
+ * the machine's load (it is shared) weighs on both alike.
  */
 export async function latency(
   bench: Bench,
   rooms: number,
   rate: number,
   messages: number,
+  blocks = 3,
 ): Promise<LatencyResult> {
   const convs = bench.conversations.slice(0, rooms);
+  const perBlock = Math.ceil(messages / blocks);
   const base: number[] = [];
-  await openLoop(rate, messages, async (i, at) => {
-    const c = convs[i % convs.length]!;
-    await ghostSend(bench.hsUrl, bench.stack.asToken, c.ghost, c.roomId, `latency ${i}`);
-    base.push(performance.now() - at);
-  });
-  await sleep(1000);
   const sentAt = new Map<string, number>();
   const offset = Date.now() - performance.now();
-  await openLoop(rate, messages, async (i, at) => {
-    const c = convs[i % convs.length]!;
-    const id = `lat-${uid()}`;
-    sentAt.set(id, at + offset);
-    await postWebhookUntilAccepted(bench.target, { id, from: c.address, text: `latency ${i}` });
-  });
+  for (let block = 0; block < blocks; block++) {
+    await openLoop(rate, perBlock, async (i, at) => {
+      const c = convs[i % convs.length]!;
+      await ghostSend(bench.hsUrl, bench.stack.asToken, c.ghost, c.roomId, `latency ${block}.${i}`);
+      base.push(performance.now() - at);
+    });
+    await sleep(500);
+    const ids: string[] = [];
+    await openLoop(rate, perBlock, async (i, at) => {
+      const c = convs[i % convs.length]!;
+      const id = `lat-${uid()}`;
+      ids.push(id);
+      sentAt.set(id, at + offset);
+      await postWebhookUntilAccepted(bench.target, { id, from: c.address, text: `latency ${block}.${i}` });
+    });
+    await waitPosted(bench.stack.db, ids, 300_000);
+    await sleep(500);
+  }
   const posted = await waitPosted(bench.stack.db, [...sentAt.keys()], 300_000);
   const bridge = [...posted.entries()].map(([id, at]) => at - sentAt.get(id)!);
   // Where the bridge's time goes: webhook to commit, then commit to posted.
@@ -176,7 +185,7 @@ export async function latency(
   const toPosted = rows.map((r) => Number(r.handled) - Number(r.received));
   return {
     ratePerSecond: rate,
-    messages,
+    messages: perBlock * blocks,
     baseline: { p50: median(base), p99: percentile(base, 99) },
     bridge: { p50: median(bridge), p99: percentile(bridge, 99) },
     breakdown: {
@@ -302,8 +311,10 @@ async function arrivals(bench: Bench, texts: string[]): Promise<Map<string, numb
   const found = new Map<string, number>();
   const deadline = Date.now() + 300_000;
   while (found.size < wanted.size) {
-    for (const m of bench.stack.phone.messages) if (m.text && wanted.has(m.text)) found.set(m.text, m.receivedAt);
-    if (Date.now() > deadline) throw new Error(`only ${found.size} of ${wanted.size} outbound messages arrived`);
+    for (const m of bench.stack.phone.messages)
+      if (m.text && wanted.has(m.text)) found.set(m.text, m.receivedAt);
+    if (Date.now() > deadline)
+      throw new Error(`only ${found.size} of ${wanted.size} outbound messages arrived`);
     await sleep(100);
   }
   return found;
@@ -313,7 +324,12 @@ async function arrivals(bench: Bench, texts: string[]): Promise<Map<string, numb
  * Agents' messages: a burst (one sequential agent per room) for sends/s, then an open loop at
  * `rate` for the latency from the agent's send to the provider's API call.
  */
-export async function outbound(bench: Bench, rooms: number, messages: number, rate: number): Promise<OutboundResult> {
+export async function outbound(
+  bench: Bench,
+  rooms: number,
+  messages: number,
+  rate: number,
+): Promise<OutboundResult> {
   const { stack } = bench;
   const convs = bench.conversations.slice(0, rooms);
   for (const c of convs) await joinRoom(bench.hsUrl, stack.agent.accessToken, c.roomId).catch(() => {});
