@@ -19,8 +19,22 @@ export default tseslint.config(
   },
   {
     // Entry points and tests talk to a terminal; library code logs through pino.
-    files: ['cli.ts', 'bridge/cli.ts', 'config/sample-cli.ts', 'test/**', 'bench/**', 'scripts/**'],
+    files: [
+      'cli.ts',
+      'bridge/cli.ts',
+      'config/sample-cli.ts',
+      'dev/cli.ts',
+      'dev/demo/**',
+      'test/**',
+      'bench/**',
+      'scripts/**',
+    ],
     rules: { 'no-console': 'off' },
+  },
+  {
+    // Scripts of the dev stack's pages run in the browser.
+    files: ['dev/**/*.js'],
+    languageOptions: { globals: { ...globals.browser }, sourceType: 'script' },
   },
   prettier,
 );

@@ -2,13 +2,18 @@ import type { Config } from './config/schema.ts';
 import type { Registration } from './config/registration.ts';
 import type { Clock } from './bridge/context.ts';
 import type { Provider } from './bridge/providers/types.ts';
-import { startBridge, type RunningBridge } from './bridge/start.ts';
-import { createBotModule } from './bot/index.ts';
+import { startBridge, type RunningBridge as RunningCore } from './bridge/start.ts';
+import { createBotModule, type BotApi } from './bot/index.ts';
 import { createProvisioningModule } from './provisioning/index.ts';
 
 export type { Config } from './config/schema.ts';
 export type { Registration } from './config/registration.ts';
-export type { RunningBridge } from './bridge/start.ts';
+export type { BotApi } from './bot/index.ts';
+
+/** The running product: the core's handle plus the bot's API (sweeps, routing) for tools and tests. */
+export interface RunningBridge extends RunningCore {
+  bot: BotApi;
+}
 
 export interface StartOptions {
   /** Injectable time for timeouts and inactivity sweeps. */
@@ -30,5 +35,6 @@ export async function start(
 ): Promise<RunningBridge> {
   const bot = createBotModule();
   const provisioning = createProvisioningModule({ bot });
-  return startBridge(config, registration, { ...options, modules: [bot, provisioning] });
+  const core = await startBridge(config, registration, { ...options, modules: [bot, provisioning] });
+  return Object.assign(core, { bot: bot.api });
 }

@@ -3,7 +3,6 @@ import type { Stack } from '../test/harness/stack.ts';
 import { processUsage } from '../test/harness/bridge-process.ts';
 import {
   ghostSend,
-  joinRoom,
   median,
   openLoop,
   percentile,
@@ -332,7 +331,7 @@ export async function outbound(
 ): Promise<OutboundResult> {
   const { stack } = bench;
   const convs = bench.conversations.slice(0, rooms);
-  for (const c of convs) await joinRoom(bench.hsUrl, stack.agent.accessToken, c.roomId).catch(() => {});
+  for (const c of convs) await stack.addAgent(c.roomId);
   const tag = uid();
   const burstTexts = Array.from({ length: messages }, (_, i) => `out ${tag} burst ${i}`);
   const started = Date.now();

@@ -33,7 +33,8 @@ Usage:
   livechat-bridge validate-config -c config.yaml [-f registration.yaml]
       Check a configuration (and that a registration matches it); print every problem.
   livechat-bridge dev
-      Start a local stack: Synapse, the bridge with an embedded Postgres, a phone simulator.
+      Start a local stack: Synapse, the bridge with an embedded Postgres, a phone simulator and
+      an email page (livechat-bridge dev --help for its options).
 
 Options:
   -c, --config FILE    configuration file (default: config.yaml)

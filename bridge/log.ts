@@ -1,4 +1,5 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import pretty from 'pino-pretty';
 
 /*
  * One named logger per module. Modules create theirs at import time, before the configuration is
@@ -49,10 +50,18 @@ function createRoot(options: LoggingOptions): Logger {
     base: { pid: process.pid },
   };
   if (options.format === 'pretty') {
-    return pino({
-      ...base,
-      transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname' } },
-    });
+    // In this thread and synchronous: a terminal shows lines in the order they were written, mixed
+    // with the CLI's own output (the dev stack's banner), and nothing is lost on exit.
+    return pino(
+      base,
+      pretty({
+        colorize: Boolean(process.stdout.isTTY),
+        sync: true,
+        translateTime: 'HH:MM:ss.l',
+        ignore: 'pid,hostname,module',
+        messageFormat: '{if module}{module}: {end}{msg}',
+      }),
+    );
   }
   return pino(base);
 }

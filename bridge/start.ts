@@ -13,6 +13,7 @@ import { DurableAppService } from './matrix/appservice.ts';
 import { ensureBotProfile } from './matrix/bot-profile.ts';
 import { EventRouter, createEventQueue } from './matrix/events.ts';
 import { MatrixGateway, waitForHomeserver } from './matrix/gateway.ts';
+import { PingMonitor } from './matrix/ping.ts';
 import { Recovery } from './matrix/recovery.ts';
 import { MessagingService } from './messaging/service.ts';
 import { Metrics } from './metrics.ts';
@@ -185,15 +186,10 @@ export async function startBridge(
     messaging.start();
     cleanup.push(() => messaging.stop());
 
-    // The homeserver must be able to reach us; a wrong URL in the registration is the usual cause.
-    matrix.ping().then(
-      (ms) => log.info({ ms }, 'the homeserver reached the appservice (ping)'),
-      (err) =>
-        log.error(
-          { ...errorInfo(err), url: registration.url },
-          'the homeserver could not reach the appservice: check the url in the registration file and appservice.port',
-        ),
-    );
+    const ping = new PingMonitor(matrix);
+    checks.set('appservice', () => ping.check());
+    await ping.start();
+    cleanup.push(async () => ping.stop());
     const appserviceUrl = `http://${config.appservice.bindAddress === '0.0.0.0' ? '127.0.0.1' : config.appservice.bindAddress}:${config.appservice.port}`;
     started = true;
     log.info({ bot: matrix.botUserId, appserviceUrl }, 'bridge started');

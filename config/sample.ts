@@ -46,8 +46,9 @@ export function configKeys(schema: JsonSchema = configJsonSchema()): ConfigKey[]
   return keys;
 }
 
+/** One line of YAML: lists and maps in flow style ([a, b]), so they fit after a key or "Default:". */
 function scalar(value: unknown): string {
-  return stringify(value).trim();
+  return stringify(value, { collectionStyle: 'flow' }).trim();
 }
 
 function notes(key: ConfigKey): string[] {

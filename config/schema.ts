@@ -102,6 +102,23 @@ const bot = z
       description:
         'Prefix of bot commands in rooms (change it where other bots share rooms). In a DM with the bot, bare words work too.',
     }),
+    handoverKeywords: z.array(z.string().trim().min(1).max(100)).default(['agent', 'human']).meta({
+      description:
+        'Whole messages that ask for a person from any step of any campaign flow (case, accents and final punctuation ignored).',
+    }),
+    archiveAfterHours: z
+      .number()
+      .positive()
+      .max(24 * 365)
+      .default(24)
+      .meta({
+        description:
+          'A conversation with the bot or resolved, without activity for this long, is archived: the next message opens a new room.',
+      }),
+    sweepIntervalSeconds: z.number().int().min(5).max(59).default(15).meta({
+      description:
+        'How often offer timeouts, queue waits and inactivity are checked (seconds; offer timeouts are this precise).',
+    }),
   })
   .prefault({})
   .meta({ description: 'The bot user that creates rooms and answers commands.' });
@@ -227,20 +244,6 @@ const providers = z
   .prefault({})
   .meta({ description: 'How senders reach the carriers.' });
 
-const bridge = z
-  .strictObject({
-    inviteAgents: z
-      .array(z.string().regex(/^@[^:\s]+:\S+$/, 'must be a Matrix user ID like @alice:example.com'))
-      .max(20)
-      .default([])
-      .meta({
-        description:
-          'Stop-gap until handover routing exists: Matrix users (e.g. ["@alice:example.com"]) invited into every new conversation room.',
-      }),
-  })
-  .prefault({})
-  .meta({ description: 'Conversation rooms.' });
-
 const logging = z
   .strictObject({
     level: z
@@ -278,7 +281,6 @@ export const configSchema = z
     ghosts,
     provisioning,
     providers,
-    bridge,
     smtp: smtp.optional(),
     invitations,
     logging,

@@ -3,7 +3,8 @@
 // older Node a fresh machine may have, install what is missing (a Node >= 22, node_modules), then
 // hand over to the real task under the right Node.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -47,14 +48,36 @@ function ensureNode() {
   process.exit(run(node, [fileURLToPath(import.meta.url), task, ...rest], { env }));
 }
 
+function lockHash() {
+  return createHash('sha256')
+    .update(readFileSync(path.join(root, 'package-lock.json')))
+    .digest('hex');
+}
+
 function ensureDependencies() {
-  const marker = path.join(root, 'node_modules', '.package-lock.json');
+  const modules = path.join(root, 'node_modules');
+  const marker = path.join(modules, '.package-lock.json');
+  // Written after each install here: the lock's content decides, not file times (a fresh checkout
+  // or a git worktree gives the lock a new mtime without changing it).
+  const installed = path.join(modules, '.livechat-install.sha256');
   const lock = path.join(root, 'package-lock.json');
-  const stale = !existsSync(marker) || statSync(lock).mtimeMs > statSync(marker).mtimeMs + 1000;
+  const stale = !existsSync(marker)
+    ? true
+    : existsSync(installed)
+      ? readFileSync(installed, 'utf8').trim() !== lockHash()
+      : statSync(lock).mtimeMs > statSync(marker).mtimeMs + 1000;
   if (!stale) return;
+  // npm ci empties node_modules first; through a link, that is an install others share.
+  if (existsSync(modules) && lstatSync(modules).isSymbolicLink()) {
+    console.error(
+      `node_modules links to ${realpathSync(modules)}, which may predate package-lock.json; not reinstalling through the link (run npm ci there if something is missing).`,
+    );
+    return;
+  }
   console.error('Installing dependencies (npm ci)…');
   const status = run('npm', ['ci', '--no-audit', '--no-fund']);
   if (status !== 0) process.exit(status);
+  writeFileSync(installed, `${lockHash()}\n`);
 }
 
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);

@@ -7,6 +7,7 @@ export {
   flowSchema,
   nodeSchema,
   validatorSchema,
+  liveMessagesSchema,
   VALIDATOR_NAMES,
   NODE_TYPES,
   type Flow,

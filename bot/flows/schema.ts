@@ -188,11 +188,13 @@ export const nodeSchema = z.discriminatedUnion(
   },
 );
 
-const liveMessages = z
+export const liveMessagesSchema = z
   .strictObject({
     welcome: text.optional(),
     queued: text.optional(),
+    position: text.optional(),
     assigned: text.optional(),
+    takeover: text.optional(),
     offline: text.optional(),
     resolved: text.optional(),
   })
@@ -213,7 +215,7 @@ export const flowSchema = z
     handoverKeywords: z.array(keyword).optional().meta({
       description: 'Whole-message words that ask for an agent from any node, besides the global ones.',
     }),
-    messages: liveMessages.optional(),
+    messages: liveMessagesSchema.optional(),
     nodes: z.record(nodeIdSchema, nodeSchema).meta({ description: 'The nodes, by id.' }),
   })
   .meta({ description: 'A campaign flow.' });

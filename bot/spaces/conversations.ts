@@ -1,6 +1,10 @@
 import type { MatrixGateway } from '../../bridge/matrix/gateway.ts';
 import { noticeContent, sendEventOnce } from '../../bridge/matrix/send.ts';
 import type { Queryable } from '../../bridge/store/db.ts';
+import { enqueueEffects } from '../effects/types.ts';
+import { loadConversation } from '../lifecycle/conversation.ts';
+import { unassign, type TransitionContext } from '../lifecycle/transitions.ts';
+import { closeOffers, pendingOffers } from '../routing/offers.ts';
 import { alreadyDone } from './matrix-errors.ts';
 
 /** An open conversation as closing it needs it. */
@@ -55,15 +59,44 @@ export async function closeConversation(
 }
 
 /**
- * Takes an agent's open conversations off them (the agent lost their seat): unassigned and back in
- * the queue. Offering them to other agents is the routing's job, which picks up queued
- * conversations; returns the conversations' ids.
+ * Takes an agent's work off them (the agent lost their seat): offers waiting for them are
+ * withdrawn, and their assigned conversations go back to the front of the queue (routing offers
+ * them to others, from the effects this queues). Returns the requeued conversations' ids.
  */
-export async function requeueAgentConversations(db: Queryable, agentId: string): Promise<string[]> {
-  const result = await db.query<{ id: string }>(
-    `UPDATE conversations SET assigned_agent_id = NULL, state = 'queued'
-     WHERE assigned_agent_id = $1 AND archived_at IS NULL RETURNING id`,
+export async function requeueAgentConversations(
+  db: Queryable,
+  agentId: string,
+  now: Date,
+): Promise<string[]> {
+  const ctx: TransitionContext = {
+    now,
+    actor: 'system',
+    observer: { assigned: () => undefined, resolved: () => undefined },
+    after: [],
+  };
+  const reason = 'The agent was removed from the space';
+  const offers = await pendingOffers(db, { agentId });
+  for (const offer of await closeOffers(
+    db,
+    offers.map((o) => o.id),
+    'withdrawn',
+    reason,
+    now,
+  )) {
+    await enqueueEffects(db, offer.conversationId, [
+      { type: 'withdraw', userId: offer.userId, reason },
+      { type: 'route', spaceId: offer.spaceId },
+    ]);
+  }
+  const assigned = await db.query<{ id: string }>(
+    `SELECT id FROM conversations WHERE assigned_agent_id = $1 AND state = 'assigned' AND archived_at IS NULL
+     ORDER BY id FOR UPDATE`,
     [agentId],
   );
-  return result.rows.map((r) => r.id);
+  for (const { id } of assigned.rows) {
+    const conversation = await loadConversation(db, id, { lock: true });
+    if (conversation?.state === 'assigned')
+      await unassign(db, conversation, ctx, { reason, removeAgent: true });
+  }
+  return assigned.rows.map((r) => r.id);
 }

@@ -66,7 +66,7 @@ export class MessagingService {
   constructor(deps: MessagingDeps) {
     this.deps = deps;
     const { config, db, matrix, providers, metrics, clock } = deps;
-    this.portal = new Portal({ db, matrix, config });
+    this.portal = new Portal({ db, matrix });
     const messages = metrics.counter('messages_total', 'Messages between customers and rooms', [
       'direction',
       'channel',

@@ -198,7 +198,10 @@ export function createOutboxWorker(deps: OutboxDeps): OrderedQueue<OutboxRow> {
       },
       `outbox-failed:${row.id}`,
     );
-    log.info({ outboxId: row.id, reason: text }, 'a message was not delivered; agents were told');
+    log.info(
+      { outboxId: row.id, conversationId: row.conversation_id, reason: text },
+      'a message was not delivered; agents were told',
+    );
   }
 
   return new OrderedQueue<OutboxRow>(db, {
@@ -215,7 +218,10 @@ export function createOutboxWorker(deps: OutboxDeps): OrderedQueue<OutboxRow> {
         await handle(row);
       } catch (err) {
         if (!(err instanceof PermanentError) && !(err instanceof RetryableError))
-          log.warn({ outboxId: row.id, ...errorInfo(err) }, 'sending failed; will retry');
+          log.warn(
+            { outboxId: row.id, conversationId: row.conversation_id, ...errorInfo(err) },
+            'sending failed; will retry',
+          );
         throw err;
       }
     },

@@ -1,4 +1,3 @@
-import type { Config } from '../../config/schema.ts';
 import { userId } from '../ids.ts';
 import { errorInfo, logger } from '../log.ts';
 import type { MatrixGateway } from '../matrix/gateway.ts';
@@ -25,12 +24,10 @@ const log = logger('bridge.portal');
 export class Portal {
   private readonly db: Database;
   private readonly matrix: MatrixGateway;
-  private readonly config: Config;
 
-  constructor(deps: { db: Database; matrix: MatrixGateway; config: Config }) {
+  constructor(deps: { db: Database; matrix: MatrixGateway }) {
     this.db = deps.db;
     this.matrix = deps.matrix;
-    this.config = deps.config;
   }
 
   ghostUserId(contact: Pick<Contact, 'ghostLocalpart'>): string {
@@ -123,14 +120,6 @@ export class Portal {
     }
     await bot.sendStateEvent(spaceRoomId, 'm.space.child', roomId, { via });
     await this.matrix.intent(ghost).matrixClient.joinRoom(roomId);
-    for (const agent of this.config.bridge.inviteAgents) {
-      try {
-        await bot.inviteUser(agent, roomId);
-      } catch (err) {
-        // Already in the room, or an account that does not exist: not a reason to hold the message.
-        log.warn({ roomId, agent, ...errorInfo(err) }, 'could not invite an agent (bridge.inviteAgents)');
-      }
-    }
     await this.linkPrevious(conversation, roomId);
     await markRoomReady(this.db, conversation.id);
     conversation.roomReady = true;

@@ -163,12 +163,12 @@ export class OrderedQueue<Row extends QueueRow> {
    */
   private startLane(first: Row): void {
     let current = first;
-    let work: Promise<void> | undefined;
-    work = (async () => {
+    const lane: { work?: Promise<void> } = {};
+    lane.work = (async () => {
       for (let chained = 1; ; chained++) {
         const next = await this.run(current, chained < MAX_CHAIN);
         if (!next) return;
-        this.inFlight.set(next.id, work!);
+        this.inFlight.set(next.id, lane.work!);
         this.inFlight.delete(current.id);
         current = next;
       }
@@ -176,7 +176,7 @@ export class OrderedQueue<Row extends QueueRow> {
       this.inFlight.delete(current.id);
       this.wake();
     });
-    this.inFlight.set(first.id, work);
+    this.inFlight.set(first.id, lane.work);
   }
 
   private schedule(): void {
@@ -210,6 +210,14 @@ export class OrderedQueue<Row extends QueueRow> {
       [limit, exclude, leaseSeconds],
     );
     return result.rows;
+  }
+
+  /** What logs say of a row: its id and its key (a conversation, a room), to follow one conversation. */
+  private describe(row: Row): Record<string, unknown> {
+    return {
+      id: row.id,
+      [this.options.keyColumn]: (row as unknown as Record<string, unknown>)[this.options.keyColumn],
+    };
   }
 
   /** Handles a row; when it is done and `chain` allows, returns the next row of its key, claimed. */
@@ -253,12 +261,18 @@ export class OrderedQueue<Row extends QueueRow> {
       if (giveUp) {
         // A permanent error is a verdict (opted out, window closed), not a fault: reported, not alarming.
         const level = err instanceof PermanentError ? 'info' : 'warn';
-        this.log[level]({ id: row.id, attempts: row.attempts, error: message }, 'giving up on a row');
+        this.log[level](
+          { ...this.describe(row), attempts: row.attempts, error: message },
+          'giving up on a row',
+        );
         try {
           await this.options.onFailed?.(row, err);
         } catch (reportErr) {
           // The failure could not be reported: keep the row pending so it is reported later.
-          this.log.error({ id: row.id, ...errorInfo(reportErr) }, 'could not report a failure; will retry');
+          this.log.error(
+            { ...this.describe(row), ...errorInfo(reportErr) },
+            'could not report a failure; will retry',
+          );
           await this.reschedule(row, message, this.options.backoff.maxMs);
           return;
         }
@@ -271,7 +285,7 @@ export class OrderedQueue<Row extends QueueRow> {
         const retryAfter = err instanceof RetryableError ? err.retryAfterMs : undefined;
         const delay = backoffDelay(this.options.backoff, row.attempts, retryAfter);
         this.log.info(
-          { id: row.id, attempts: row.attempts, delayMs: Math.round(delay), error: message },
+          { ...this.describe(row), attempts: row.attempts, delayMs: Math.round(delay), error: message },
           'will retry',
         );
         await this.reschedule(row, message, delay);
@@ -289,7 +303,10 @@ export class OrderedQueue<Row extends QueueRow> {
         [row.id, message, delayMs / 1000],
       )
       .catch((err) =>
-        this.log.warn({ id: row.id, ...errorInfo(err) }, 'could not reschedule; the lease will expire'),
+        this.log.warn(
+          { ...this.describe(row), ...errorInfo(err) },
+          'could not reschedule; the lease will expire',
+        ),
       );
   }
 }

@@ -33,12 +33,17 @@ export function redactUrl(url: string): string {
 export class Database implements Queryable {
   readonly pool: pg.Pool;
   readonly url: string;
+  private closed = false;
 
   constructor(url: string, poolSize: number) {
     this.url = url;
     this.pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000 });
-    // An idle client losing its connection (Postgres restart) must not crash the process.
-    this.pool.on('error', (err) => log.warn({ err: err.message }, 'idle database connection lost'));
+    // An idle client losing its connection (Postgres restart) must not crash the process. After
+    // close(), pool.end() has let go of the clients before their sockets are closed: a database
+    // stopped right after (the embedded one) ends them with an error that is no news.
+    this.pool.on('error', (err) => {
+      if (!this.closed) log.warn({ err: err.message }, 'idle database connection lost');
+    });
   }
 
   /** Fails with a clear message when the database cannot be reached or logged in to. */
@@ -81,6 +86,7 @@ export class Database implements Queryable {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await this.pool.end();
   }
 }

@@ -154,7 +154,7 @@ export function agentRoutes(deps: ApiDeps): AnyRoute[] {
         await db.tx(async (tx) => {
           const space = await requireSpace(deps, tx, params.id, true);
           const agent = await requireAgent(tx, params.id, params.agentId, true);
-          const requeued = await requeueAgentConversations(tx, agent.id);
+          const requeued = await requeueAgentConversations(tx, agent.id, deps.clock.now());
           await deleteAgent(tx, agent.id);
           await onHomeserver('Removing them from the rooms', () =>
             removeMember(matrix, space, agent.userId, `Removed from ${space.name}`),

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ATTRIBUTE_TYPES, getAttributes } from '../../bot/contacts/attributes.ts';
+import { listJourney } from '../../bot/journey/store.ts';
 import { errors } from '../errors.ts';
 import {
   getContact,
@@ -56,12 +58,33 @@ const contactSchema = z.strictObject({
   addressKind: z.string(),
   profileName: z.string().nullable(),
   attributes: z
-    .record(z.string(), z.unknown())
-    .meta({ description: 'Attributes collected by flows and agents (none are recorded yet: always {}).' }),
+    .record(
+      z.string(),
+      z.strictObject({
+        value: z.string(),
+        type: z.enum(ATTRIBUTE_TYPES),
+        setBy: z.string().meta({ description: "'customer', 'bot', or the Matrix ID of who set it." }),
+        setAt: timestamp,
+      }),
+    )
+    .meta({
+      description: 'What is known about the contact, by key (collected by campaign flows, set by agents).',
+    }),
   tags: z.array(z.string()).meta({ description: 'Tags set by agents (none are recorded yet: always []).' }),
   journey: z
-    .array(z.record(z.string(), z.unknown()))
-    .meta({ description: "The contact's event log (not recorded yet: always [])." }),
+    .array(
+      z.strictObject({
+        type: z.string().meta({
+          description:
+            'handover, offer, offer-closed, assign, transfer, unassign, resolve, reopen, archive, offline, offline-form, campaign-start, campaign-end, option-chosen, attribute-set, …',
+        }),
+        actor: z.string().meta({ description: "A Matrix ID, or 'bot', 'customer', 'system'." }),
+        conversationId: uuid.nullable(),
+        detail: z.record(z.string(), z.unknown()).meta({ description: 'e.g. {from, to} for transitions.' }),
+        at: timestamp,
+      }),
+    )
+    .meta({ description: "The contact's event log, oldest first (the latest 500)." }),
   createdAt: timestamp,
   updatedAt: timestamp,
 });
@@ -158,16 +181,26 @@ export function conversationRoutes(deps: ApiDeps): AnyRoute[] {
       params: z.strictObject({ id: uuid.meta({ description: 'The contact.' }) }),
       status: 200,
       response: contactSchema,
-      responseDescription: 'The contact; attributes, tags and journey are empty until they are recorded.',
+      responseDescription: 'The contact, its attributes and its journey.',
       errors: [...COMMON_ERRORS, notFound('The contact')],
       async handler({ params }) {
         const row = await getContact(db, params.id);
         if (!row) throw errors.notFound(`Contact ${params.id}`);
+        const attributes = await getAttributes(db, row.id);
+        const journey = await listJourney(db, row.id);
         return {
           ...row,
-          attributes: {},
+          attributes: Object.fromEntries(
+            Object.entries(attributes).map(([key, a]) => [key, { ...a, setAt: a.setAt.toISOString() }]),
+          ),
           tags: [],
-          journey: [],
+          journey: journey.map((j) => ({
+            type: j.type,
+            actor: j.actor,
+            conversationId: j.conversationId,
+            detail: j.detail,
+            at: j.at.toISOString(),
+          })),
           createdAt: row.createdAt.toISOString(),
           updatedAt: row.updatedAt.toISOString(),
         };

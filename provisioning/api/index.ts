@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Router } from 'express';
 import { z } from 'zod';
 import { agentRoutes } from './agents.ts';
+import { campaignRoutes } from './campaigns.ts';
 import { conversationRoutes } from './conversations.ts';
 import type { ApiDeps } from './deps.ts';
 import { invitationRoutes } from './invitations.ts';
@@ -56,6 +57,7 @@ export function apiRoutes(deps: ApiDeps): AnyRoute[] {
     ...spaceRoutes(deps),
     ...seatRoutes(deps),
     ...senderRoutes(deps),
+    ...campaignRoutes(deps),
     ...invitationRoutes(deps),
     ...agentRoutes(deps),
     ...conversationRoutes(deps),

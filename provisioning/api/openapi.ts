@@ -108,7 +108,7 @@ export function openApiDocument(options: {
       title: 'matrix-appservice-livechat provisioning API',
       version: options.version,
       description:
-        'Spaces (tenants), senders (business numbers), seats, agent invitations, agents, conversations and contacts. ' +
+        'Spaces (tenants), senders (business numbers), campaigns, seats, agent invitations, agents, conversations and contacts. ' +
         'Every request needs `Authorization: Bearer <provisioning.token>` and every error is `{errcode, error}` with a stable errcode. ' +
         'Bodies are JSON (at most 1 MB).',
     },
@@ -120,6 +120,7 @@ export function openApiDocument(options: {
         description: 'Tenants: a Matrix space with a control room, seats and live-chat settings.',
       },
       { name: 'senders', description: 'Business numbers (SMS, WhatsApp) of a space.' },
+      { name: 'campaigns', description: 'Chatbot flows on a sender, started by keywords.' },
       { name: 'seats', description: 'The seat counter of a space.' },
       { name: 'invitations', description: 'Emailed invitations that give people a seat.' },
       { name: 'agents', description: 'People with a seat.' },

@@ -21,7 +21,17 @@ const policy = z
   });
 
 const offerTimeout = wholeNumber(5, 3600).meta({
-  description: 'round-robin / least-busy: seconds before the offer moves to the next agent.',
+  description:
+    'round-robin / least-busy (and transfers, and a reopened conversation offered to its previous agent): seconds before the offer moves on.',
+});
+
+const maxWait = wholeNumber(10, 7 * 24 * 3600).meta({
+  description:
+    'Seconds a customer waits in the queue before the offline message (and form); the conversation stays queued.',
+});
+
+const maxChats = wholeNumber(1, 1000).meta({
+  description: "Most conversations an agent has at once, unless the agent's own maxChats says otherwise.",
 });
 
 const messageText = z
@@ -36,17 +46,26 @@ const messagesShape = Object.fromEntries(
 
 const messagesInput = z.strictObject(messagesShape).meta({
   description:
-    'Live-assistant messages to the customer; {agent} is replaced by the agent name. null restores the default.',
+    'Live-assistant messages to the customer (takeover: a notice in the room). Placeholders: {{agent}}, {{position}} (queued, position), {{keywords}} (noMatch). null restores the default.',
 });
 
 const livechatInput = z.strictObject({
-  enabled: z.boolean({ error: 'must be true or false' }).meta({
-    description: 'Whether conversations can be handed over to agents.',
+  enabled: z.boolean({ error: 'must be true or false' }).optional().meta({
+    description: 'Whether conversations can be handed over to agents (off: the offline message instead).',
+  }),
+  offlineForm: z.boolean({ error: 'must be true or false' }).optional().meta({
+    description:
+      "When nobody can answer, the bot asks for name, email and message and emails them to the space's admins.",
   }),
 });
 
 const routingInput = z
-  .strictObject({ policy: policy.optional(), offerTimeoutSeconds: offerTimeout.optional() })
+  .strictObject({
+    policy: policy.optional(),
+    offerTimeoutSeconds: offerTimeout.optional(),
+    maxWaitSeconds: maxWait.optional(),
+    maxChatsDefault: maxChats.optional(),
+  })
   .meta({ description: 'How queued conversations are offered to agents.' });
 
 export const createSpaceBody = z.strictObject({
@@ -73,12 +92,20 @@ export const spaceSchema = z.strictObject({
   id: uuid,
   name: z.string(),
   seats: seatsSchema,
-  livechat: z.strictObject({ enabled: z.boolean() }),
+  livechat: z.strictObject({ enabled: z.boolean(), offlineForm: z.boolean() }),
   matrix: z.strictObject({
     spaceRoomId: z.string().meta({ description: 'The m.space room.' }),
     controlRoomId: z.string().meta({ description: 'The control room (admins and the bot).' }),
   }),
-  routing: z.strictObject({ policy, offerTimeoutSeconds: z.number().int() }),
+  routing: z.strictObject({
+    policy,
+    offerTimeoutSeconds: z.number().int(),
+    maxWaitSeconds: z.number().int(),
+    maxChatsDefault: z.number().int(),
+  }),
+  defaultCampaignId: uuid.nullable().meta({
+    description: "The campaign that answers messages matching no keyword on the space's chatbot senders.",
+  }),
   messages: z
     .strictObject(Object.fromEntries(MESSAGE_KEYS.map((k) => [k, z.string()])) as Record<string, z.ZodString>)
     .meta({ description: 'The messages in effect (the defaults where not changed).' }),

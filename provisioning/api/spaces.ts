@@ -28,9 +28,15 @@ export function spaceView(row: SpaceRow): z.input<typeof spaceSchema> {
     id: row.id,
     name: row.name,
     seats: row.seats,
-    livechat: { enabled: row.livechatEnabled },
+    livechat: { enabled: row.livechatEnabled, offlineForm: row.offlineForm },
     matrix: { spaceRoomId: row.spaceRoomId, controlRoomId: row.controlRoomId },
-    routing: { policy: row.routingPolicy, offerTimeoutSeconds: row.offerTimeoutSeconds },
+    routing: {
+      policy: row.routingPolicy,
+      offerTimeoutSeconds: row.offerTimeoutSeconds,
+      maxWaitSeconds: row.maxWaitSeconds,
+      maxChatsDefault: row.maxChatsDefault,
+    },
+    defaultCampaignId: row.defaultCampaignId,
     messages: effectiveMessages(row.messages),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
@@ -87,8 +93,11 @@ export function spaceRoutes(deps: ApiDeps): AnyRoute[] {
             name: body.name,
             seatLimit: body.seats,
             livechatEnabled: body.livechat?.enabled ?? true,
+            offlineForm: body.livechat?.offlineForm ?? false,
             routingPolicy: body.routing?.policy ?? 'broadcast',
             offerTimeoutSeconds: body.routing?.offerTimeoutSeconds ?? 60,
+            maxWaitSeconds: body.routing?.maxWaitSeconds ?? 300,
+            maxChatsDefault: body.routing?.maxChatsDefault ?? 5,
             messages: mergeMessages({}, body.messages) ?? {},
           });
           const rooms = await onHomeserver('Creating the Matrix space', () =>
@@ -171,8 +180,11 @@ export function spaceRoutes(deps: ApiDeps): AnyRoute[] {
             name: body.name,
             seatLimit: body.seats,
             livechatEnabled: body.livechat?.enabled,
+            offlineForm: body.livechat?.offlineForm,
             routingPolicy: body.routing?.policy,
             offerTimeoutSeconds: body.routing?.offerTimeoutSeconds,
+            maxWaitSeconds: body.routing?.maxWaitSeconds,
+            maxChatsDefault: body.routing?.maxChatsDefault,
             messages: mergeMessages(space.messages, body.messages),
           };
           await updateSpace(tx, space.id, changes);

@@ -4,7 +4,8 @@ import { PermanentError } from '../../bridge/queue/errors.ts';
 import { OrderedQueue, type QueueRow } from '../../bridge/queue/ordered-queue.ts';
 import type { Database } from '../../bridge/store/db.ts';
 import type { Config } from '../../config/schema.ts';
-import { composeInvitation, createMailer, invitationLink, type Mailer } from './email.ts';
+import { createMailer, isPermanentMailError, type Mailer } from '../../bridge/mail.ts';
+import { composeInvitation, invitationLink } from './email.ts';
 import { deriveKey, unseal } from './tokens.ts';
 
 const log = logger('provisioning.invitations.email');
@@ -23,12 +24,6 @@ interface Target {
   token_hash: Buffer;
   expires_at: Date;
   space_name: string;
-}
-
-/** Whether an SMTP failure can pass with time (4xx, network) or not (5xx: a refused address). */
-function isPermanent(err: unknown): boolean {
-  const code = (err as { responseCode?: unknown }).responseCode;
-  return typeof code === 'number' && code >= 500 && code < 600;
 }
 
 /**
@@ -103,7 +98,7 @@ export function createEmailQueue(deps: { db: Database; config: Config; clock: Cl
           { invitationId: row.invitation_id, attempts: row.attempts, ...errorInfo(err) },
           'invitation email not sent',
         );
-        if (isPermanent(err)) throw new PermanentError(message, { cause: err });
+        if (isPermanentMailError(err)) throw new PermanentError(message, { cause: err });
         throw err;
       }
       await setStatus(row.invitation_id, 'sent', null);

@@ -1,5 +1,3 @@
-import nodemailer, { type Transporter } from 'nodemailer';
-import type { Config } from '../../config/schema.ts';
 import { html } from './html.ts';
 
 /** What an invitation email says. */
@@ -61,18 +59,4 @@ export function composeInvitation(mail: InvitationEmail): { subject: string; tex
       </body>
     </html>`;
   return { subject, text, html: body.value };
-}
-
-export type Mailer = Pick<Transporter, 'sendMail' | 'close'>;
-
-export function createMailer(smtp: NonNullable<Config['smtp']>): Mailer {
-  return nodemailer.createTransport({
-    host: smtp.host,
-    port: smtp.port,
-    secure: smtp.secure,
-    ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.password ?? '' } } : {}),
-    connectionTimeout: 15_000,
-    greetingTimeout: 15_000,
-    socketTimeout: 30_000,
-  });
 }

@@ -1,10 +1,10 @@
 import type { Queryable } from '../../bridge/store/db.ts';
+import { MESSAGE_KEYS, type LivechatMessageKey } from '../../bot/spaces/messages.ts';
+import type { RoutingPolicy } from '../../bot/routing/plan.ts';
 import { seatsOf, seatsSql, type Seats } from './seats.ts';
 
-export type RoutingPolicy = 'broadcast' | 'round-robin' | 'least-busy';
-
-export const MESSAGE_KEYS = ['welcome', 'queued', 'assigned', 'takeover', 'offline', 'resolved'] as const;
-export type MessageKey = (typeof MESSAGE_KEYS)[number];
+export { MESSAGE_KEYS, type RoutingPolicy };
+export type MessageKey = LivechatMessageKey;
 
 export interface SpaceRow {
   id: string;
@@ -16,7 +16,10 @@ export interface SpaceRow {
   controlRoomId: string;
   routingPolicy: RoutingPolicy;
   offerTimeoutSeconds: number;
+  maxWaitSeconds: number;
   maxChatsDefault: number;
+  offlineForm: boolean;
+  defaultCampaignId: string | null;
   messages: Partial<Record<MessageKey, string>>;
   createdAt: Date;
   updatedAt: Date;
@@ -33,7 +36,10 @@ interface Raw {
   control_room_id: string;
   routing_policy: RoutingPolicy;
   offer_timeout_seconds: number;
+  max_wait_seconds: number;
   max_chats_default: number;
+  offline_form: boolean;
+  default_campaign_id: string | null;
   messages: Partial<Record<MessageKey, string>>;
   created_at: Date;
   updated_at: Date;
@@ -50,7 +56,10 @@ function toRow(r: Raw): SpaceRow {
     controlRoomId: r.control_room_id,
     routingPolicy: r.routing_policy,
     offerTimeoutSeconds: r.offer_timeout_seconds,
+    maxWaitSeconds: r.max_wait_seconds,
     maxChatsDefault: r.max_chats_default,
+    offlineForm: r.offline_form,
+    defaultCampaignId: r.default_campaign_id,
     messages: r.messages,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -80,21 +89,28 @@ export interface NewSpace {
   name: string;
   seatLimit: number;
   livechatEnabled: boolean;
+  offlineForm: boolean;
   routingPolicy: RoutingPolicy;
   offerTimeoutSeconds: number;
+  maxWaitSeconds: number;
+  maxChatsDefault: number;
   messages: Partial<Record<MessageKey, string>>;
 }
 
 export async function insertSpace(db: Queryable, space: NewSpace): Promise<string> {
   const result = await db.query<{ id: string }>(
-    `INSERT INTO spaces (name, seat_limit, livechat_enabled, routing_policy, offer_timeout_seconds, messages)
-     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+    `INSERT INTO spaces (name, seat_limit, livechat_enabled, offline_form, routing_policy, offer_timeout_seconds,
+       max_wait_seconds, max_chats_default, messages)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
     [
       space.name,
       space.seatLimit,
       space.livechatEnabled,
+      space.offlineForm,
       space.routingPolicy,
       space.offerTimeoutSeconds,
+      space.maxWaitSeconds,
+      space.maxChatsDefault,
       JSON.stringify(space.messages),
     ],
   );
@@ -117,8 +133,11 @@ export interface SpaceChanges {
   name?: string;
   seatLimit?: number;
   livechatEnabled?: boolean;
+  offlineForm?: boolean;
   routingPolicy?: RoutingPolicy;
   offerTimeoutSeconds?: number;
+  maxWaitSeconds?: number;
+  maxChatsDefault?: number;
   messages?: Partial<Record<MessageKey, string>>;
 }
 
@@ -127,8 +146,11 @@ export async function updateSpace(db: Queryable, id: string, changes: SpaceChang
     name: 'name',
     seatLimit: 'seat_limit',
     livechatEnabled: 'livechat_enabled',
+    offlineForm: 'offline_form',
     routingPolicy: 'routing_policy',
     offerTimeoutSeconds: 'offer_timeout_seconds',
+    maxWaitSeconds: 'max_wait_seconds',
+    maxChatsDefault: 'max_chats_default',
     messages: 'messages',
   };
   const sets: string[] = [];

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestEnv, type TestEnv } from '../harness/env.ts';
 
@@ -18,7 +19,7 @@ describe('health and metrics', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({
       status: 'ready',
-      checks: { startup: 'ok', database: 'ok', homeserver: 'ok' },
+      checks: { startup: 'ok', database: 'ok', homeserver: 'ok', appservice: 'ok' },
     });
   });
 
@@ -43,5 +44,29 @@ describe('health and metrics', () => {
       await env.synapse.start();
     }
     expect((await fetch(`${base}/ready`)).status).toBe(200);
+  });
+});
+
+describe('the metrics reference', () => {
+  let env: TestEnv;
+  beforeAll(async () => {
+    env = await createTestEnv();
+  });
+  afterAll(async () => env?.stop());
+
+  it('documents in the README every livechat_ metric the bridge serves', async () => {
+    const text = await (await fetch(`${env.bridge!.appserviceUrl}/metrics`)).text();
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    const served = new Set(
+      text
+        .split('\n')
+        .filter((l) => l.startsWith('# TYPE livechat_'))
+        .map((l) => l.split(' ')[2]!)
+        // Node's own process and runtime metrics are standard; the README says so once.
+        .filter((name) => !/^livechat_(process|nodejs)_/.test(name)),
+    );
+    expect(served.size).toBeGreaterThan(10);
+    const missing = [...served].filter((name) => !readme.includes(`\`${name}\``));
+    expect(missing).toEqual([]);
   });
 });

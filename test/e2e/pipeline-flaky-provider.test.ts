@@ -28,6 +28,9 @@ describe('a provider that fails often', () => {
       { type: 'throttle', retryAfterSeconds: 1 },
       { type: 'throttle' },
     ]);
+    // The handover's messages to the customer (welcome, queued, assigned) were sent before.
+    const botSent = p.botMessages().length;
+    expect(botSent).toBe(3);
     const texts = Array.from({ length: 20 }, (_, i) => `update ${i + 1}`);
     for (const text of texts) await p.agent.sendTextMessage(roomId, text);
     const received = await p.phone.waitForMessages(20, (m) => m.text?.startsWith('update') ?? false, 120_000);
@@ -40,7 +43,11 @@ describe('a provider that fails often', () => {
     const metrics = () => fetch(`${p.bridge().appserviceUrl}/metrics`).then((r) => r.text());
     await expect
       .poll(metrics)
-      .toMatch(/livechat_messages_total\{direction="out",channel="sms",outcome="sent"\} 20\n/);
+      .toMatch(
+        new RegExp(
+          `livechat_messages_total\\{direction="out",channel="sms",outcome="sent"\\} ${20 + botSent}\\n`,
+        ),
+      );
     expect(await metrics()).toMatch(
       /livechat_provider_errors_total\{provider="simulator",code="throttled"\} \d+/,
     );

@@ -30,6 +30,13 @@ describe('what agents write that must not, or cannot, reach the customer', () =>
     });
 
   it('keeps threads, notices and commands inside Matrix', async () => {
+    // What the customer got so far: the handover's live-assistant messages, nothing the agent wrote.
+    expect(p.phone.messages.map((m) => m.text)).toEqual([
+      'Hello! How can we help you today?',
+      'You are being transferred to an agent. You are number 1 in the queue.',
+      `You are now chatting with ${p.agentId.slice(1).split(':')[0]}.`,
+    ]);
+    const before = p.phone.messages.length;
     await p.agent.sendMessage(roomId, {
       msgtype: 'm.text',
       body: 'internal: check the warehouse',
@@ -38,7 +45,8 @@ describe('what agents write that must not, or cannot, reach the customer', () =>
     await p.agent.sendMessage(roomId, { msgtype: 'm.notice', body: 'a notice for colleagues' } as never);
     await p.agent.sendTextMessage(roomId, '!help');
     await p.agent.sendTextMessage(roomId, 'A message for the customer');
-    const [only] = await p.phone.waitForMessages(1);
+    await p.phone.waitForMessages(before + 1);
+    const [only] = p.phone.messages.slice(before);
     expect(only!.text).toBe('A message for the customer');
     // The command was answered in Matrix.
     await waitForRoomEvent(p.agent, {
@@ -47,7 +55,7 @@ describe('what agents write that must not, or cannot, reach the customer', () =>
       predicate: (e) =>
         (e.getContent().body as string | undefined)?.startsWith('Commands you can use here') ?? false,
     });
-    expect(p.phone.messages).toHaveLength(1);
+    expect(p.phone.messages).toHaveLength(before + 1);
   });
 
   it('sends formatted messages as plain text, and replies without the quoted original', async () => {

@@ -12,10 +12,6 @@ describe('SMS opt-out keywords', () => {
     p = await createPipelineEnv();
     await p.phone.sendMessage(p.sender.id, { from, text: 'hi' });
     roomId = await p.joinConversation();
-    await rows(p, `INSERT INTO agents (space_id, user_id, role) VALUES ($1, $2, 'agent')`, [
-      p.space.id,
-      p.agentId,
-    ]);
   });
   afterAll(async () => {
     await p?.stop();

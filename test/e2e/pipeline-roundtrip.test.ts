@@ -44,7 +44,14 @@ describe('messages both ways between a phone and a conversation room', () => {
     expect(profile.displayname).toBe('Ada Lovelace (+1 415 555 0100)');
 
     const room = p.agent.getRoom(roomId)!;
-    expect(room.name).toBe('Ada Lovelace (+1 415 555 0100)');
+    // The name shows the conversation's state: assigned to this agent.
+    const assignedName = `🟢 Ada Lovelace (+1 415 555 0100) — with ${p.agentId.slice(1).split(':')[0]}`;
+    await waitUntil(
+      p.agent,
+      'the assigned room name',
+      () => (room.name === assignedName ? true : undefined),
+      () => room.name,
+    );
     const topic = room.currentState.getStateEvents(EventType.RoomTopic, '')?.getContent().topic as string;
     expect(topic).toContain('SMS with +1 415 555 0100 on +1 415 555 0199');
     const bridgeState = room.currentState.getStateEvents('m.bridge');

@@ -13,11 +13,6 @@ describe("WhatsApp's 24-hour customer-care window", () => {
     roomId = await p.joinConversation();
     const [row] = await rows<{ id: string }>(p, 'SELECT id FROM conversations WHERE room_id = $1', [roomId]);
     conversationId = row!.id;
-    // Agents may use commands in the space (agents rows are filled by the seat management).
-    await rows(p, `INSERT INTO agents (space_id, user_id, role) VALUES ($1, $2, 'agent')`, [
-      p.space.id,
-      p.agentId,
-    ]);
   });
   afterAll(async () => {
     await p?.stop();

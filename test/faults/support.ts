@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { joinRoom, pool, postWebhookUntilAccepted, sleep, type WebhookTarget } from '../../bench/load.ts';
+import { pool, postWebhookUntilAccepted, sleep, type WebhookTarget } from '../../bench/load.ts';
 import { startStack, type Stack, type StackOptions } from '../harness/stack.ts';
 
 /*
@@ -45,7 +45,7 @@ export async function faultEnv(name: string, conversations: number, options: Par
      JOIN contacts ct ON ct.id = cv.contact_id ORDER BY ct.address`,
   );
   const rooms = rows.map((r) => ({ address: r.address, roomId: r.room_id, ghost: `@${r.ghost}:localhost` }));
-  for (const room of rooms) await joinRoom(stack.synapse.url, stack.agent.accessToken, room.roomId);
+  for (const room of rooms) await stack.addAgent(room.roomId);
   return { stack, target, rooms } satisfies FaultEnv;
 }
 

@@ -4,8 +4,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser } from 'playwright-core';
-import { withLock } from './lock.ts';
-import { cacheDir } from './synapse-install.ts';
+import { withLock } from '../../dev/lock.ts';
+import { cacheDir } from '../../dev/synapse/install.ts';
 
 /*
  * Headless Chromium from the Debian package, driven by playwright-core (which downloads no browser

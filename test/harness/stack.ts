@@ -66,6 +66,8 @@ export interface Stack {
   provisioningUrl: string;
   /** A call to the provisioning API with the bearer token; throws on a non-2xx answer. */
   api<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T>;
+  /** Invites the agent into a room as the bridge's bot (the appservice's token) and joins it. */
+  addAgent(roomId: string): Promise<void>;
   /** A space with one simulator SMS sender, created through the provisioning API. */
   createSender(name: string, address: string): Promise<StackSender>;
   synapsePid(): Promise<number>;
@@ -140,7 +142,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       publicUrl,
       database: { url: databaseUrl },
       providers: { timeoutSeconds: 5, simulator: { baseUrl: phone.url } },
-      bridge: { inviteAgents: [`@${agentLocalpart}:localhost`] },
       logging: { level: (options.bridgeLogLevel ?? 'warn') as NonNullable<ConfigInput['logging']>['level'] },
     };
     if (options.configure) input = options.configure(input);
@@ -205,6 +206,24 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       agent,
       provisioningUrl,
       api,
+      async addAgent(roomId) {
+        const room = encodeURIComponent(roomId);
+        const bot = encodeURIComponent(`@${config.bot.localpart}:${config.homeserver.domain}`);
+        const invite = await fetch(`${synapseUrl}/_matrix/client/v3/rooms/${room}/invite?user_id=${bot}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${registration.as_token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ user_id: agent.userId }),
+        });
+        // 403 "already in the room" on a second call is fine: the join below decides.
+        await invite.arrayBuffer();
+        const join = await fetch(`${synapseUrl}/_matrix/client/v3/join/${room}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${agent.accessToken}`, 'content-type': 'application/json' },
+          body: '{}',
+        });
+        if (!join.ok)
+          throw new Error(`the agent could not join ${roomId}: ${join.status} ${await join.text()}`);
+      },
       async createSender(name, address) {
         const space = await api<{ id: string }>('POST', '/spaces', { name, seats: 5 });
         const secret = randomBytes(16).toString('hex');

@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import type { StartedTestContainer } from 'testcontainers';
-import { synapseVersion } from './synapse-install.ts';
+import { synapseVersion } from '../../dev/synapse/install.ts';
 
 /*
  * LIVECHAT_TEST_DOCKER=1: Synapse from the matrixdotorg/synapse image instead of the venv (not

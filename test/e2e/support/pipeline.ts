@@ -4,13 +4,17 @@ import { normalizeAddress, type Channel } from '../../../bridge/addresses.ts';
 import type { RunningBridge, StartOptions } from '../../../index.ts';
 import { createSender, type Sender } from '../../../bridge/store/senders.ts';
 import { createSpace, type Space } from '../../../bridge/store/spaces.ts';
-import { FakePhone } from '../../fakes/phone.ts';
+import { FakePhone, type ReceivedMessage } from '../../fakes/phone.ts';
 import { createTestEnv, waitForInvite, type TestEnv } from '../../harness/env.ts';
 
 /*
- * A bridge with the simulator provider pointed at a fake phone, one space with one sender, and an
- * agent invited into every conversation room (bridge.inviteAgents). The phone posts its webhooks to
- * the bridge's own public listener (provisioning.port): the real router, signatures and all.
+ * A bridge with the simulator provider pointed at a fake phone, one space with one livechat-mode
+ * sender (every conversation goes straight to the queue), and one agent of the space, online: each
+ * new conversation is offered to them (an invitation), and joining assigns it. The phone posts its
+ * webhooks to the bridge's own public listener (provisioning.port): the real router, signatures and all.
+ *
+ * The customer therefore gets the live-assistant messages of a handover (welcome, queued,
+ * assigned) before any agent message; joinConversation waits until those left.
  */
 
 export interface PipelineEnv {
@@ -22,8 +26,13 @@ export interface PipelineEnv {
   sender: Sender;
   publicUrl: string;
   bridge(): RunningBridge;
-  /** Waits for the agent's invite into the customer's conversation room, joins it, returns its ID. */
+  /**
+   * Waits for the agent's invite into the customer's conversation room, joins it, waits until the
+   * conversation is assigned to them and the bot's messages to the customer left; returns the room ID.
+   */
   joinConversation(timeoutMs?: number): Promise<string>;
+  /** The bot's live-assistant messages the phone received (welcome, queued, assigned…). */
+  botMessages(): ReceivedMessage[];
   stop(): Promise<void>;
 }
 
@@ -33,6 +42,9 @@ export interface PipelineOptions {
   privateHomeserver?: boolean;
   startOptions?: StartOptions;
 }
+
+/** How the default live-assistant messages begin (bot/spaces/messages.ts). */
+const BOT_TEXTS = ['Hello! How can we help', 'You are being transferred', 'You are now chatting with'];
 
 export async function createPipelineEnv(options: PipelineOptions = {}): Promise<PipelineEnv> {
   const phone = await FakePhone.start();
@@ -50,7 +62,6 @@ export async function createPipelineEnv(options: PipelineOptions = {}): Promise<
         publicUrl,
         // Short, so that a hanging provider is given up on quickly (and retried).
         providers: { ...input.providers, timeoutSeconds: 2, simulator: { baseUrl: phone.url } },
-        bridge: { inviteAgents: [agentId] },
       };
     },
   });
@@ -70,6 +81,11 @@ export async function createPipelineEnv(options: PipelineOptions = {}): Promise<
       provider: 'simulator',
       credentials: { secret },
     });
+    await db.query(`UPDATE senders SET mode = 'livechat' WHERE id = $1`, [sender.id]);
+    await db.query(`INSERT INTO agents (space_id, user_id, role, online) VALUES ($1, $2, 'agent', true)`, [
+      space.id,
+      agentId,
+    ]);
     phone.addSender(sender.id, secret);
     const joined = new Set<string>();
     return {
@@ -93,8 +109,26 @@ export async function createPipelineEnv(options: PipelineOptions = {}): Promise<
           await agent.joinRoom(roomId);
           joined.add(roomId);
         }
+        const settled = async () => {
+          const [row] = (
+            await testEnv.bridge!.context.db.query<{ state: string; effects: number; outbox: number }>(
+              `SELECT c.state,
+                 (SELECT count(*) FROM bot_effects e WHERE e.conversation_id = c.id AND e.state = 'pending')::int AS effects,
+                 (SELECT count(*) FROM outbox o WHERE o.conversation_id = c.id AND o.state = 'pending')::int AS outbox
+               FROM conversations c WHERE c.room_id = $1`,
+              [roomId],
+            )
+          ).rows;
+          return row?.state === 'assigned' && row.effects === 0 && row.outbox === 0;
+        };
+        const deadline = Date.now() + timeoutMs;
+        while (!(await settled())) {
+          if (Date.now() > deadline) throw new Error(`${roomId} was not assigned to ${agentId} in time`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
         return roomId;
       },
+      botMessages: () => phone.messages.filter((m) => BOT_TEXTS.some((t) => m.text?.startsWith(t))),
       async stop() {
         await testEnv.stop();
         await phone.stop();
