@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestEnv, type TestEnv } from '../../harness/env.ts';
 import { startSmtpCapture, type SmtpCapture } from '../../harness/smtp.ts';
@@ -35,6 +36,7 @@ describe('provisioning API: isolation and fuzzing', () => {
       `SELECT md5(string_agg(x, '|' ORDER BY x)) AS h FROM (
          SELECT 'spaces' || s::text AS x FROM spaces s UNION ALL SELECT 'senders' || s::text FROM senders s
          UNION ALL SELECT 'agents' || a::text FROM agents a UNION ALL SELECT 'invitations' || (i.id, i.space_id, i.email, i.name, i.phone, i.role, i.status, i.token_hash, i.expires_at)::text FROM invitations i
+         UNION ALL SELECT 'campaigns' || c::text FROM campaigns c
          UNION ALL SELECT 'conversations' || c::text FROM conversations c UNION ALL SELECT 'contacts' || c::text FROM contacts c
        ) t`,
     );
@@ -62,6 +64,14 @@ describe('provisioning API: isolation and fuzzing', () => {
       credentials: simulatorCredentials(),
     });
     ofA.senderId = (sender.body as { id: string }).id;
+    const campaign = await api.post(`/spaces/${spaceA}/campaigns`, {
+      name: 'Isolation',
+      senderId: ofA.senderId,
+      keywords: ['isolation'],
+      flow: readFileSync(new URL('../../../bot/flows/examples/help-package.yaml', import.meta.url), 'utf8'),
+    });
+    expect(campaign.status, JSON.stringify(campaign.body)).toBe(201);
+    ofA.campaignId = (campaign.body as { id: string }).id;
     const invited = await api.post(`/spaces/${spaceA}/invitations`, {
       invitations: [{ name: 'Ann', email: 'ann@example.com', role: 'agent' }],
     });
