@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openLoop, sleep } from '../../bench/load.ts';
 import { postWebhookUntilAccepted } from '../../bench/load.ts';
 import {
@@ -31,8 +31,12 @@ describe('homeserver outages', () => {
   beforeAll(async () => {
     env = await faultEnv('homeserver', 5);
   });
+  let failed = false;
+  afterEach((context) => {
+    if (context.task.result?.state === 'fail') failed = true;
+  });
   afterAll(async () => {
-    await env?.stack.stop();
+    await env?.dispose(!failed);
   });
 
   it(`keeps what customers send during a ${OUTAGE_SECONDS}s Synapse outage and resumes within 5 s`, async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pool, postWebhookUntilAccepted, sleep } from '../../bench/load.ts';
 import type { Fault } from '../fakes/phone.ts';
 import {
@@ -37,8 +37,12 @@ describe('SIGKILL, a flaky provider and replayed webhooks', () => {
   beforeAll(async () => {
     env = await faultEnv('kills', CONVERSATIONS);
   });
+  let failed = false;
+  afterEach((context) => {
+    if (context.task.result?.state === 'fail') failed = true;
+  });
   afterAll(async () => {
-    await env?.stack.stop();
+    await env?.dispose(!failed);
   });
 
   it(`loses and doubles none of ${MESSAGES} inbound and ${MESSAGES} outbound messages`, async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pool, postWebhookUntilAccepted, sleep } from '../../bench/load.ts';
 import {
   agentSend,
@@ -25,8 +25,12 @@ describe('Postgres restarted under load', () => {
   beforeAll(async () => {
     env = await faultEnv('postgres', 10);
   });
+  let failed = false;
+  afterEach((context) => {
+    if (context.task.result?.state === 'fail') failed = true;
+  });
   afterAll(async () => {
-    await env?.stack.stop();
+    await env?.dispose(!failed);
   });
 
   it(`loses and doubles none of ${MESSAGES} messages each way`, async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pool, postWebhookUntilAccepted, sleep, type WebhookTarget } from '../../bench/load.ts';
@@ -13,6 +13,8 @@ import { startStack, type Stack, type StackOptions } from '../harness/stack.ts';
 
 export interface FaultEnv {
   stack: Stack;
+  /** Stops everything; removes the data and logs when `passed` (kept for a failure, and printed). */
+  dispose(passed: boolean): Promise<void>;
   target: WebhookTarget;
   rooms: { address: string; roomId: string; ghost: string }[];
 }
@@ -46,7 +48,12 @@ export async function faultEnv(name: string, conversations: number, options: Par
   );
   const rooms = rows.map((r) => ({ address: r.address, roomId: r.room_id, ghost: `@${r.ghost}:localhost` }));
   for (const room of rooms) await stack.addAgent(room.roomId);
-  return { stack, target, rooms } satisfies FaultEnv;
+  const dispose = async (passed: boolean) => {
+    await stack.stop();
+    if (passed && process.env.LIVECHAT_KEEP_TEST_DIR !== '1') await rm(dir, { recursive: true, force: true });
+    else console.log(`[faults] logs and data kept in ${dir}`);
+  };
+  return { stack, target, rooms, dispose } satisfies FaultEnv;
 }
 
 export async function count(stack: Stack, sql: string, values: unknown[] = []): Promise<number> {
