@@ -15,7 +15,7 @@ import { synapseVersion } from '../test/harness/synapse-install.ts';
 import { startStack } from '../test/harness/stack.ts';
 import { median } from './load.ts';
 import { renderTable, type Report } from './report.ts';
-import { seedConversations, startup } from './scale.ts';
+import { seedConversations, settle, startup } from './scale.ts';
 import {
   acknowledgement,
   latency,
@@ -49,14 +49,25 @@ const stack = await startStack({ dir, synapseDatabase, countRequests: true });
 let exitCode = 0;
 try {
   await stack.bridge.start();
-  const main = await stack.createSender('Bench', '+14155550100');
-  const other = await stack.createSender('Bench 2', '+14155550101');
+  // Live-chat senders with the agent online: every conversation goes to the agent, and the bot keeps
+  // quiet while an agent has it, so the inbound path measured is the bridge's alone (a chatbot
+  // sender would also answer each message, a second message through Synapse and the provider).
+  const main = await stack.createSender('Bench', '+14155550100', 'livechat');
+  const other = await stack.createSender('Bench 2', '+14155550101', 'livechat');
+  for (const sender of [main, other])
+    await stack.db.query(
+      `INSERT INTO agents (space_id, user_id, role, online, max_chats) VALUES ($1, $2, 'agent', true, 1000)`,
+      [sender.spaceId, stack.agent.userId],
+    );
   const publicUrl = stack.config.publicUrl;
   const target = { publicUrl, ...main };
   const otherTarget = { publicUrl, ...other };
   log('opening 100 + 50 conversations');
   const conversations = await openConversations(stack, target, 100, 1000);
   const otherConversations = await openConversations(stack, otherTarget, 50, 5000);
+  log('the agent takes every conversation');
+  for (const c of [...conversations, ...otherConversations]) await stack.addAgent(c.roomId);
+  await settle(stack);
   const bench: Bench = { stack, hsUrl: stack.synapse.url, target, conversations };
 
   const tput: Record<number, ThroughputResult[]> = { 1: [], 10: [], 100: [] };
@@ -81,6 +92,7 @@ try {
     size.ackSeconds,
   );
   log(`scale: ${size.scale} open conversations, start-up through the counting proxy`);
+  await settle(stack);
   await seedConversations(stack, main.senderId, size.scale);
   const scale = await startup(stack, size.scale + 150);
 

@@ -30,6 +30,21 @@ export async function seedConversations(stack: Stack, senderId: string, count: n
   );
 }
 
+/** Waits until no queue has work left (the bot's effects included), so a restart finds none. */
+export async function settle(stack: Stack, timeoutMs = 600_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await stack.db.query<{ n: string }>(
+      `SELECT (SELECT count(*) FROM inbox WHERE state = 'pending') + (SELECT count(*) FROM outbox WHERE state = 'pending')
+            + (SELECT count(*) FROM matrix_events WHERE state = 'pending')
+            + (SELECT count(*) FROM bot_effects WHERE state = 'pending') AS n`,
+    );
+    if (Number(rows[0]?.n) === 0) return;
+    if (Date.now() > deadline) throw new Error(`work still pending after ${timeoutMs} ms`);
+    await sleep(250);
+  }
+}
+
 /**
  * Restarts the bridge with `conversations` open ones in the store, counting the requests it makes
  * to the homeserver (through the counting proxy) from spawn until 5 s after it reported ready.

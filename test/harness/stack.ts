@@ -69,7 +69,7 @@ export interface Stack {
   /** Invites the agent into a room as the bridge's bot (the appservice's token) and joins it. */
   addAgent(roomId: string): Promise<void>;
   /** A space with one simulator SMS sender, created through the provisioning API. */
-  createSender(name: string, address: string): Promise<StackSender>;
+  createSender(name: string, address: string, mode?: 'chatbot' | 'livechat'): Promise<StackSender>;
   synapsePid(): Promise<number>;
   stop(): Promise<void>;
 }
@@ -224,14 +224,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         if (!join.ok)
           throw new Error(`the agent could not join ${roomId}: ${join.status} ${await join.text()}`);
       },
-      async createSender(name, address) {
+      async createSender(name, address, mode = 'chatbot') {
         const space = await api<{ id: string }>('POST', '/spaces', { name, seats: 5 });
         const secret = randomBytes(16).toString('hex');
         const sender = await api<{ id: string }>('POST', `/spaces/${space.id}/senders`, {
           channel: 'sms',
           address,
           provider: 'simulator',
-          mode: 'chatbot',
+          mode,
           bidirectional: true,
           credentials: { secret },
         });
