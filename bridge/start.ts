@@ -14,6 +14,7 @@ import { ensureBotProfile } from './matrix/bot-profile.ts';
 import { EventRouter, createEventQueue } from './matrix/events.ts';
 import { MatrixGateway, waitForHomeserver } from './matrix/gateway.ts';
 import { PingMonitor } from './matrix/ping.ts';
+import { Recovery } from './matrix/recovery.ts';
 import { MessagingService } from './messaging/service.ts';
 import { Metrics } from './metrics.ts';
 import { createProviderRegistry } from './providers/index.ts';
@@ -96,18 +97,49 @@ export async function startBridge(
       'outcome',
     ]);
     const router = new EventRouter();
-    const eventQueue = createEventQueue(db, router, (outcome) => eventOutcomes.inc({ outcome }));
+    // Created once the listener is up; the recovery (needed before) reaches it through this.
+    const late: { messaging?: MessagingService } = {};
+    const recovery = new Recovery({
+      probeHomeserver: () => waitForHomeserver(config.homeserver.url, 0),
+      probeDatabase: () => db.ping(),
+      ping: () => matrix.ping(),
+      onHomeserverBack: () => {
+        const retry = (what: string, work: Promise<void> | undefined) =>
+          work?.catch((err) => log.warn({ what, ...errorInfo(err) }, 'could not resume after the outage'));
+        void retry('matrix events', eventQueue.retryNow());
+        void retry('inbox', late.messaging?.retryInbound());
+      },
+    });
+    cleanup.push(async () => recovery.stop());
+    const eventQueue = createEventQueue(
+      db,
+      router,
+      (outcome) => eventOutcomes.inc({ outcome }),
+      (err) => recovery.homeserverFailed(err),
+    );
     const appservice = new DurableAppService({
       homeserverToken: registration.hs_token,
       db,
       isOwnUser: (userId) => matrix.isOwnUser(userId),
       onStored: () => eventQueue.wake(),
       onEphemeral: (events) => router.dispatchEphemeral(events),
-      onTransactionMetric: (outcome) => transactions.inc({ outcome }),
+      onTransactionMetric: (outcome) => {
+        transactions.inc({ outcome });
+        if (outcome === 'error') recovery.transactionRefused();
+      },
     });
 
     let stopping = false;
+    // The listener answers before the layers have started (the homeserver's ping needs it): not
+    // ready until every layer, the provisioning listener included, is up.
+    let started = false;
     const checks = new Map<string, ReadinessCheck>([
+      [
+        'startup',
+        async () => {
+          if (!started) throw new Error('starting');
+        },
+      ],
       ['database', () => db.ping()],
       ['homeserver', () => waitForHomeserver(config.homeserver.url, 0)],
     ]);
@@ -119,7 +151,17 @@ export async function startBridge(
     const providers = createProviderRegistry(config, options.providers);
     const clock = options.clock ?? systemClock;
     // Registered first, so its event handler runs before the layers' own (bot commands).
-    const messaging = new MessagingService({ config, db, matrix, events: router, metrics, providers, clock });
+    const messaging = new MessagingService({
+      config,
+      db,
+      matrix,
+      events: router,
+      metrics,
+      providers,
+      clock,
+      onHomeserverError: (err) => recovery.homeserverFailed(err),
+    });
+    late.messaging = messaging;
     const context: BridgeContext = {
       config,
       registration,
@@ -149,6 +191,7 @@ export async function startBridge(
     await ping.start();
     cleanup.push(async () => ping.stop());
     const appserviceUrl = `http://${config.appservice.bindAddress === '0.0.0.0' ? '127.0.0.1' : config.appservice.bindAddress}:${config.appservice.port}`;
+    started = true;
     log.info({ bot: matrix.botUserId, appserviceUrl }, 'bridge started');
 
     let stopped: Promise<void> | undefined;

@@ -46,6 +46,33 @@ export function requireJson(req: Request, _res: Response, next: NextFunction): v
   next();
 }
 
+/** The path of the first string (key or value) holding U+0000, which Postgres text cannot store. */
+function nulPath(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path || '(body)' : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const at = path ? `${path}.${key}` : key;
+    if (key.includes('\u0000')) return at;
+    const found = nulPath(item, at);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Refuses a body with a NUL character with its field, instead of failing in the database. */
+export function rejectNul(req: Request, res: Response, next: NextFunction): void {
+  const field = nulPath(req.body, '');
+  if (field) {
+    res.status(400).json({
+      errcode: 'LC_BAD_REQUEST',
+      error: `${field}: must not contain the NUL character (\u0000)`,
+      field,
+    });
+    return;
+  }
+  next();
+}
+
 /** Every failure leaves as `{errcode, error}`; body-parser's own errors get stable codes too. */
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   if (err instanceof ApiError) {
@@ -78,7 +105,14 @@ export function createApp(options: {
   app.set('trust proxy', 'loopback');
   for (const routes of options.publicRoutes ?? []) app.use(routes);
   if (options.publicApi) app.use(API_PREFIX, options.publicApi);
-  app.use(API_PREFIX, requireToken(options.token), requireJson, express.json({ limit: '1mb' }), options.api);
+  app.use(
+    API_PREFIX,
+    requireToken(options.token),
+    requireJson,
+    express.json({ limit: '1mb' }),
+    rejectNul,
+    options.api,
+  );
   app.use(API_PREFIX, (_req, _res, next) => next(new ApiError(404, 'LC_UNRECOGNIZED', 'Unknown endpoint')));
   app.use(errorHandler);
   return app;

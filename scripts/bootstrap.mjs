@@ -88,7 +88,12 @@ const tasks = {
     run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']) ||
     run(bin('eslint'), ['.']) ||
     run(bin('prettier'), ['--check', '.', '--log-level', 'warn']) ||
-    run(bin('vitest'), ['run', ...rest]),
+    // The fault suite is separate (npm run test:faults): it takes minutes and runs after this in CI.
+    run(bin('vitest'), [
+      'run',
+      ...(rest.some((a) => a.startsWith('--project')) ? [] : ['--project', 'unit', '--project', 'e2e']),
+      ...rest,
+    ]),
   dev: () => run(process.execPath, ['cli.ts', 'dev', ...rest]),
   demo: () => run(process.execPath, ['cli.ts', 'dev', '--demo', ...rest]),
 };

@@ -63,13 +63,14 @@ export function createEventQueue(
   db: Database,
   router: EventRouter,
   onOutcome?: (outcome: 'done' | 'retry' | 'failed', durationMs: number) => void,
+  onRetry?: (error: unknown) => void,
 ): OrderedQueue<StoredEvent> {
   return new OrderedQueue<StoredEvent>(db, {
     name: 'matrix-events',
     table: 'matrix_events',
     keyColumn: 'room_id',
     concurrency: 16,
-    leaseSeconds: 120,
+    leaseSeconds: 15,
     pollMs: 1000,
     backoff: { baseMs: 500, maxMs: 60_000, maxAttempts: 12 },
     handle: (row) => router.dispatch(row.event),
@@ -81,5 +82,6 @@ export function createEventQueue(
       );
     },
     onOutcome: (outcome, _row, ms) => onOutcome?.(outcome, ms),
+    ...(onRetry ? { onRetry } : {}),
   });
 }

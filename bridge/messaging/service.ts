@@ -33,6 +33,8 @@ export interface MessagingDeps {
   metrics: Metrics;
   providers: ProviderRegistry;
   clock: Clock;
+  /** Told of errors that delay customers' messages (an unreachable homeserver). */
+  onHomeserverError?(error: unknown): void;
 }
 
 export interface AcceptResult {
@@ -95,6 +97,7 @@ export class MessagingService {
       sendToCustomer: (id, message, options) => this.sendToCustomer(id, message, options),
       onPosted: (channel) => messages.inc({ direction: 'in', channel, outcome: 'posted' }),
       onFailed: () => messages.inc({ direction: 'in', channel: 'unknown', outcome: 'failed' }),
+      ...(deps.onHomeserverError ? { onRetry: deps.onHomeserverError } : {}),
     });
     this.outbox = createOutboxWorker({
       config,
@@ -126,20 +129,32 @@ export class MessagingService {
    * once this resolves may the carrier be answered with success; if it throws, answer 5xx so the
    * carrier retries.
    */
-  async accept(sender: SenderInfo, items: InboundItem[]): Promise<AcceptResult> {
+  async accept(sender: SenderInfo & { provider?: string }, items: InboundItem[]): Promise<AcceptResult> {
     const messages = items.filter((i): i is InboundMessage => i.kind === 'message');
     const statuses = items.filter((i): i is StatusUpdate => i.kind === 'status');
-    const result = await this.deps.db.tx(async (client) => {
-      const row = await client.query<{ provider: string }>('SELECT provider FROM senders WHERE id = $1', [
-        sender.id,
-      ]);
-      const provider = row.rows[0]?.provider;
-      if (!provider) throw new Error(`sender ${sender.id} does not exist`);
-      return {
-        messages: await insertInbound(client, provider, sender.id, messages),
-        statuses: await insertStatuses(client, provider, statuses),
-      };
-    });
+    const { db } = this.deps;
+    // The usual webhook (the sender looked up with its provider, one kind of item) is one statement:
+    // atomic without a transaction, one round trip before the carrier gets its answer.
+    const single =
+      sender.provider !== undefined && (messages.length === 0 || statuses.length === 0)
+        ? {
+            messages: await insertInbound(db, sender.provider, sender.id, messages),
+            statuses: await insertStatuses(db, sender.provider, statuses),
+          }
+        : undefined;
+    const result =
+      single ??
+      (await db.tx(async (client) => {
+        const row = await client.query<{ provider: string }>('SELECT provider FROM senders WHERE id = $1', [
+          sender.id,
+        ]);
+        const provider = row.rows[0]?.provider;
+        if (!provider) throw new Error(`sender ${sender.id} does not exist`);
+        return {
+          messages: await insertInbound(client, provider, sender.id, messages),
+          statuses: await insertStatuses(client, provider, statuses),
+        };
+      }));
     if (messages.length > 0) {
       this.accepted(sender.channel, 'accepted', result.messages);
       if (messages.length > result.messages)
@@ -197,6 +212,11 @@ export class MessagingService {
   /** The tenant's Matrix space, created on first need (the provisioning layer may call it early). */
   ensureSpaceRoom(spaceId: string): Promise<string> {
     return this.portal.ensureSpaceRoom(spaceId);
+  }
+
+  /** Customers' messages that waited for the homeserver are posted now (it answers again). */
+  retryInbound(): Promise<void> {
+    return this.inbox.retryNow();
   }
 
   start(): void {

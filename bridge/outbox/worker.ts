@@ -209,7 +209,7 @@ export function createOutboxWorker(deps: OutboxDeps): OrderedQueue<OutboxRow> {
     table: 'outbox',
     keyColumn: 'conversation_id',
     concurrency: 8,
-    leaseSeconds: 120,
+    leaseSeconds: 15,
     pollMs: 1000,
     // About an hour of retries (capped at 5 minutes apart) before telling the agent it failed.
     backoff: { baseMs: 500, maxMs: 300_000, maxAttempts: 20 },

@@ -9,7 +9,10 @@ import { PermanentError, RetryableError } from './errors.ts';
  * retry, which is why inbox, outbox and Matrix events use this instead.
  *
  * A claim is a lease (locked_until), taken with a conditional UPDATE, so several bridge processes can
- * share one database; a process that dies loses its leases when they expire and another takes over.
+ * share one database; a process that dies loses its leases when they expire and another takes over
+ * (or itself, restarted). Leases are short and renewed while a row is in hand (a third of the lease),
+ * so a crash holds a conversation back for seconds, not minutes, and a slow provider call does not
+ * lose its lease.
  *
  * The table needs: id bigserial, <key column>, state ('pending' | 'done' | 'failed'), attempts int,
  * next_attempt_at timestamptz, locked_until timestamptz, last_error text, handled_at timestamptz.
@@ -41,9 +44,13 @@ export interface OrderedQueueOptions<Row extends QueueRow> {
   onFailed?(row: Row, error: unknown): Promise<void>;
   /** Observes each outcome (metrics). */
   onOutcome?(outcome: 'done' | 'retry' | 'failed', row: Row, durationMs: number): void;
+  /** Observes each error that leads to a retry (to notice an outage of what the handler calls). */
+  onRetry?(error: unknown): void;
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+/** Rows of one key run back to back in one slot before it goes back to the pool. */
+const MAX_CHAIN = 20;
 
 export function backoffDelay(backoff: Backoff, attempts: number, retryAfterMs?: number): number {
   const exponential = Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.max(0, attempts - 1));
@@ -58,6 +65,7 @@ export class OrderedQueue<Row extends QueueRow> {
   private readonly log;
   private readonly inFlight = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
   private running = false;
   private pumping: Promise<void> | undefined;
   private again = false;
@@ -74,6 +82,8 @@ export class OrderedQueue<Row extends QueueRow> {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.heartbeat = setInterval(() => void this.renewLeases(), (this.options.leaseSeconds * 1000) / 3);
+    this.heartbeat.unref();
     this.wake();
   }
 
@@ -100,6 +110,30 @@ export class OrderedQueue<Row extends QueueRow> {
     await this.pumping;
     const pending = Promise.allSettled([...this.inFlight.values()]);
     await Promise.race([pending, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+    clearInterval(this.heartbeat);
+  }
+
+  private async renewLeases(): Promise<void> {
+    const ids = [...this.inFlight.keys()];
+    if (ids.length === 0) return;
+    await this.db
+      .query(
+        `UPDATE ${this.options.table} SET locked_until = now() + make_interval(secs => $2)
+         WHERE id = ANY($1::bigint[]) AND state = 'pending'`,
+        [ids, this.options.leaseSeconds],
+      )
+      .catch((err) => this.log.warn(errorInfo(err), 'could not renew leases; they may expire'));
+  }
+
+  /**
+   * Rows waiting for a retry run now instead of after their backoff: what they waited for (the
+   * homeserver) is back.
+   */
+  async retryNow(): Promise<void> {
+    await this.db.query(
+      `UPDATE ${this.options.table} SET next_attempt_at = now() WHERE state = 'pending' AND next_attempt_at > now()`,
+    );
+    this.wake();
   }
 
   get busy(): number {
@@ -113,18 +147,36 @@ export class OrderedQueue<Row extends QueueRow> {
         const free = this.options.concurrency - this.inFlight.size;
         if (free <= 0 || !this.running) break;
         const rows = await this.claim(free);
-        for (const row of rows) {
-          const work = this.run(row).finally(() => {
-            this.inFlight.delete(row.id);
-            this.wake();
-          });
-          this.inFlight.set(row.id, work);
-        }
+        for (const row of rows) this.startLane(row);
         if (rows.length === free) this.again = true;
       } while (this.again && this.running);
     } catch (err) {
       this.log.warn(errorInfo(err), 'claiming work failed; will retry');
     }
+  }
+
+  /*
+   * Runs a row, then the rows after it of the same key while they are ready: the statement that
+   * marks a row done also claims the next one, so a busy conversation costs one round trip per row
+   * instead of two and does not wait for the next look at the table. The chain is capped so one
+   * busy key cannot keep its slot from the others.
+   */
+  private startLane(first: Row): void {
+    let current = first;
+    const lane: { work?: Promise<void> } = {};
+    lane.work = (async () => {
+      for (let chained = 1; ; chained++) {
+        const next = await this.run(current, chained < MAX_CHAIN);
+        if (!next) return;
+        this.inFlight.set(next.id, lane.work!);
+        this.inFlight.delete(current.id);
+        current = next;
+      }
+    })().finally(() => {
+      this.inFlight.delete(current.id);
+      this.wake();
+    });
+    this.inFlight.set(first.id, lane.work);
   }
 
   private schedule(): void {
@@ -168,16 +220,39 @@ export class OrderedQueue<Row extends QueueRow> {
     };
   }
 
-  private async run(row: Row): Promise<void> {
+  /** Handles a row; when it is done and `chain` allows, returns the next row of its key, claimed. */
+  private async run(row: Row, chain: boolean): Promise<Row | undefined> {
     const started = performance.now();
-    const { table } = this.options;
+    const { table, keyColumn, leaseSeconds } = this.options;
     try {
       await this.options.handle(row);
-      await this.db.query(
-        `UPDATE ${table} SET state = 'done', locked_until = NULL, handled_at = now(), last_error = NULL WHERE id = $1`,
-        [row.id],
-      );
+      let next: Row | undefined;
+      if (chain && this.running) {
+        // The snapshot still shows this row pending: the next head is the oldest other pending row.
+        const result = await this.db.query<Row>(
+          `WITH finished AS (
+             UPDATE ${table} SET state = 'done', locked_until = NULL, handled_at = now(), last_error = NULL
+             WHERE id = $1
+           ), head AS (
+             SELECT id FROM ${table}
+             WHERE ${keyColumn} = (SELECT ${keyColumn} FROM ${table} WHERE id = $1) AND state = 'pending' AND id <> $1
+             ORDER BY id LIMIT 1
+           )
+           UPDATE ${table} t SET locked_until = now() + make_interval(secs => $2), attempts = t.attempts + 1
+           FROM head WHERE t.id = head.id AND t.state = 'pending' AND t.next_attempt_at <= now()
+             AND (t.locked_until IS NULL OR t.locked_until < now())
+           RETURNING t.*`,
+          [row.id, leaseSeconds],
+        );
+        next = result.rows[0];
+      } else {
+        await this.db.query(
+          `UPDATE ${table} SET state = 'done', locked_until = NULL, handled_at = now(), last_error = NULL WHERE id = $1`,
+          [row.id],
+        );
+      }
       this.options.onOutcome?.('done', row, performance.now() - started);
+      return next;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const maxAttempts = this.options.backoff.maxAttempts;
@@ -215,6 +290,7 @@ export class OrderedQueue<Row extends QueueRow> {
         );
         await this.reschedule(row, message, delay);
         this.options.onOutcome?.('retry', row, performance.now() - started);
+        this.options.onRetry?.(err);
       }
     }
   }

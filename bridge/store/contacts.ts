@@ -45,6 +45,14 @@ export async function upsertContact(
   db: Queryable,
   input: { spaceId: string; channel: Channel; address: Address; profileName?: string; ghostPrefix: string },
 ): Promise<Contact> {
+  // A known contact whose profile name is unchanged costs one read instead of a write.
+  const profileName = input.profileName?.trim() || null;
+  const known = await db.query<ContactRow>(
+    'SELECT * FROM contacts WHERE space_id = $1 AND channel = $2 AND address = $3',
+    [input.spaceId, input.channel, input.address.address],
+  );
+  const row = known.rows[0];
+  if (row && (profileName === null || profileName === row.profile_name)) return toContact(row);
   const id = randomUUID();
   const result = await db.query<ContactRow>(
     `INSERT INTO contacts (id, space_id, channel, address, address_kind, profile_name, ghost_localpart)
@@ -60,7 +68,7 @@ export async function upsertContact(
       input.channel,
       input.address.address,
       input.address.kind,
-      input.profileName?.trim() || null,
+      profileName,
       ghostLocalpart(input.ghostPrefix, id),
     ],
   );

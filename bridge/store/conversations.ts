@@ -48,6 +48,12 @@ export async function openConversation(
   db: Queryable,
   input: { spaceId: string; senderId: string; contactId: string },
 ): Promise<{ conversation: Conversation; created: boolean }> {
+  // Most messages belong to an open conversation: one read, no write attempt.
+  const existing = await db.query<ConversationRow>(
+    'SELECT * FROM conversations WHERE sender_id = $1 AND contact_id = $2 AND archived_at IS NULL',
+    [input.senderId, input.contactId],
+  );
+  if (existing.rows[0]) return { conversation: toConversation(existing.rows[0]), created: false };
   const inserted = await db.query<ConversationRow>(
     `INSERT INTO conversations (space_id, sender_id, contact_id, previous_conversation_id)
      VALUES ($1, $2, $3, (SELECT id FROM conversations WHERE sender_id = $2 AND contact_id = $3

@@ -53,10 +53,18 @@ export async function insertInbound(
       messages.map(() => senderId),
       messages.map((m) => m.from.address),
       messages.map((m) => conversationKey(senderId, m.from.address)),
-      messages.map((m) => JSON.stringify(m)),
+      messages.map((m) => JSON.stringify(m, withoutNul)),
     ],
   );
   return result.rowCount ?? 0;
+}
+
+/**
+ * Postgres text and jsonb cannot hold U+0000, and a carrier may relay one from a phone: dropped,
+ * rather than refusing (and the carrier retrying forever) the whole message.
+ */
+function withoutNul(_key: string, value: unknown): unknown {
+  return typeof value === 'string' && value.includes('\u0000') ? value.replaceAll('\u0000', '') : value;
 }
 
 /** Inserts delivery statuses; a (message, status) pair already stored is skipped. */
@@ -90,6 +98,36 @@ export async function recordUpload(
   await db.query(
     `UPDATE inbox SET uploaded = uploaded || jsonb_build_object($2::text, $3::jsonb) WHERE id = $1`,
     [id, String(index), JSON.stringify(media)],
+  );
+}
+
+/**
+ * A posted message without an SMS keyword, in one statement (atomic, one round trip instead of a
+ * transaction of three): the row's events, the provider ID ↔ event map, and the conversation's
+ * activity and care window — what recordPosted, mapMessage and touchInbound do together.
+ */
+export async function recordPostedMessage(
+  db: Queryable,
+  m: {
+    inboxId: string;
+    conversationId: string;
+    eventIds: string[];
+    provider: string;
+    providerMessageId: string;
+    roomId: string;
+    at: Date;
+  },
+): Promise<void> {
+  await db.query(
+    `WITH posted AS (
+       UPDATE inbox SET conversation_id = $2, event_ids = $3, keyword_effect = NULL WHERE id = $1
+     ), mapped AS (
+       INSERT INTO message_map (provider, provider_message_id, direction, conversation_id, room_id, event_id)
+       VALUES ($4, $5, 'in', $2, $6, $3[1]) ON CONFLICT DO NOTHING
+     )
+     UPDATE conversations SET last_activity_at = now(),
+       last_inbound_at = GREATEST(last_inbound_at, LEAST($7::timestamptz, now())) WHERE id = $2`,
+    [m.inboxId, m.conversationId, m.eventIds, m.provider, m.providerMessageId, m.roomId, m.at],
   );
 }
 

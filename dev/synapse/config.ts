@@ -48,6 +48,8 @@ export interface HomeserverConfigOptions {
   publicBaseUrl?: string;
   /** Default ['127.0.0.1']: loopback only. */
   bindAddresses?: string[];
+  /** Synapse's `database` section; SQLite in `dir` when absent (the benchmark uses Postgres). */
+  database?: Record<string, unknown>;
 }
 
 export function homeserverYaml(o: HomeserverConfigOptions): string {
@@ -65,7 +67,7 @@ export function homeserverYaml(o: HomeserverConfigOptions): string {
         resources: [{ names: ['client'], compress: false }],
       },
     ],
-    database: { name: 'sqlite3', args: { database: `${o.dir}/homeserver.db` } },
+    database: o.database ?? { name: 'sqlite3', args: { database: `${o.dir}/homeserver.db` } },
     log_config: `${o.dir}/log.config.yaml`,
     media_store_path: `${o.dir}/media`,
     max_upload_size: '50M',

@@ -77,6 +77,8 @@ export interface StartSynapseOptions {
   logFile?: string;
   /** Its stdout and stderr; default <dir>/synapse.out.log. */
   outFile?: string;
+  /** Synapse's `database` section; SQLite in `dir` by default. */
+  database?: Record<string, unknown>;
   /** Another way to run the process (e.g. a container); default the venv's python. */
   runner?: (options: RunnerOptions) => SynapseRunner;
 }
@@ -207,6 +209,7 @@ export async function startSynapse(options: StartSynapseOptions): Promise<Synaps
       registrationFiles,
       publicBaseUrl: options.publicBaseUrl,
       bindAddresses: options.bindAddresses,
+      ...(options.database ? { database: options.database } : {}),
     }),
   );
   await writeFile(

@@ -19,7 +19,7 @@ describe('health and metrics', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({
       status: 'ready',
-      checks: { database: 'ok', homeserver: 'ok', appservice: 'ok' },
+      checks: { startup: 'ok', database: 'ok', homeserver: 'ok', appservice: 'ok' },
     });
   });
 

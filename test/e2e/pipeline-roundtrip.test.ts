@@ -115,6 +115,10 @@ describe('messages both ways between a phone and a conversation room', () => {
     const [sent] = await p.phone.waitForMessages(1, (m) => m.text?.startsWith('Sorry') ?? false);
     expect(sent).toMatchObject({ to: '+14155550100', from: '+14155550199', channel: 'sms' });
     expect(sent!.statusCallbackUrl).toBe(`${p.publicUrl}/webhooks/simulator/${p.sender.id}`);
+    // The phone has the message a moment before the bridge commits the provider's answer.
+    await expect
+      .poll(async () => (await rows(p, 'SELECT state FROM outbox WHERE event_id = $1', [text.event_id]))[0])
+      .toEqual({ state: 'done' });
     const [outbox] = await rows<{ id: string; segments: number; provider_message_id: string }>(
       p,
       'SELECT id, segments, provider_message_id FROM outbox WHERE event_id = $1',
