@@ -38,6 +38,9 @@ describe('provisioning API: isolation and fuzzing', () => {
          UNION ALL SELECT 'agents' || a::text FROM agents a UNION ALL SELECT 'invitations' || (i.id, i.space_id, i.email, i.name, i.phone, i.role, i.status, i.token_hash, i.expires_at)::text FROM invitations i
          UNION ALL SELECT 'campaigns' || c::text FROM campaigns c
          UNION ALL SELECT 'conversations' || c::text FROM conversations c UNION ALL SELECT 'contacts' || c::text FROM contacts c
+         UNION ALL SELECT 'space_tags' || t::text FROM space_tags t UNION ALL SELECT 'contact_tags' || t::text FROM contact_tags t
+         UNION ALL SELECT 'contact_attributes' || a::text FROM contact_attributes a
+         UNION ALL SELECT 'contact_notes' || n::text FROM contact_notes n
        ) t`,
     );
     return rows[0]!.h;
@@ -76,6 +79,9 @@ describe('provisioning API: isolation and fuzzing', () => {
       invitations: [{ name: 'Ann', email: 'ann@example.com', role: 'agent' }],
     });
     expect(invited.status, JSON.stringify(invited.body)).toBe(201);
+    const tag = await api.post(`/spaces/${spaceA}/tags`, { name: 'vip' });
+    expect(tag.status, JSON.stringify(tag.body)).toBe(201);
+    ofA.name = 'vip';
     ofA.invitationId = (invited.body as { invitations: { id: string }[] }).invitations[0]!.id;
     const db = env.bridge!.context.db;
     ofA.agentId = (
@@ -173,5 +179,5 @@ describe('provisioning API: isolation and fuzzing', () => {
       `provisioning fuzzing: ${tried} requests; statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
     );
     expect(writtenOnRejection).toBe(0);
-  });
+  }, 600_000);
 });
