@@ -140,6 +140,22 @@ export interface RecordedRequest<Route extends string = string> {
   at: Date;
 }
 
+/** The record of a request as it came in (the fault applied, if any, is set afterwards). */
+export function recordRequest<Route extends string>(
+  route: Route | 'unknown',
+  req: IncomingMessage,
+  body: Buffer,
+): RecordedRequest<Route> {
+  return {
+    route,
+    method: req.method ?? 'GET',
+    path: req.url ?? '/',
+    headers: req.headers,
+    body,
+    at: new Date(),
+  };
+}
+
 /** What a webhook poster got back from the bridge. */
 export interface WebhookResult {
   status: number;

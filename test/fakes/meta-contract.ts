@@ -1,5 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
-import { randomHex } from './http.ts';
+import type { ServerResponse } from 'node:http';
+import { randomHex, sendJson } from './http.ts';
 
 /*
  * Meta's Cloud API contract as the fake (meta.ts) plays it: error codes and bodies, signed JSON
@@ -107,6 +108,16 @@ export function metaErrorBody(code: number, message?: string) {
       fbtrace_id: `A${randomHex(11)}`,
     },
   };
+}
+
+/** Answers with a Graph API error: its status and body, and the OAuth challenge for code 190. */
+export function sendMetaError(res: ServerResponse, code: number, message?: string): void {
+  sendJson(
+    res,
+    ERRORS[code]?.status ?? 400,
+    metaErrorBody(code, message),
+    code === 190 ? { 'www-authenticate': 'OAuth "Facebook Platform" "invalid_token"' } : {},
+  );
 }
 
 export function wamid(): string {

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   FakeServer,
   Faults,
   postWebhook,
   randomHex,
+  recordRequest,
   respondWithFault,
   sendJson,
   shuffled,
@@ -22,7 +22,7 @@ import {
   metaJson,
   metaRoute,
   metaSignature,
-  readUpload,
+  sendMetaError,
   statusObject,
   wamid,
   type MetaInbound,
@@ -31,7 +31,8 @@ import {
   type MetaStatus,
   type MetaUpload,
 } from './meta-contract.ts';
-import { validateSend } from './meta-validation.ts';
+import { MetaMediaStore } from './meta-media.ts';
+import { MetaSendRules } from './meta-sends.ts';
 
 export {
   metaErrorBody,
@@ -117,10 +118,9 @@ export class MetaFake {
   /** Where webhooks go: set by subscribe(), or directly. */
   webhookUrl: string | undefined;
   private readonly faults = new Faults<MetaRoute>();
-  private readonly lastInbound = new Map<string, number>();
-  private readonly media = new Map<string, { data: Buffer; mimeType: string; token: string }>();
+  private readonly media = new MetaMediaStore();
+  private readonly rules: MetaSendRules;
   private readonly server: FakeServer;
-  private readonly enforceWindow: boolean;
   private readonly now: () => number;
 
   private constructor(options: MetaFakeOptions) {
@@ -130,8 +130,8 @@ export class MetaFake {
     this.phoneNumberId =
       options.phoneNumberId ?? String(100_000_000_000_000 + Math.floor(Math.random() * 1e14));
     this.displayPhoneNumber = options.displayPhoneNumber ?? '15550001111';
-    this.enforceWindow = options.enforceWindow ?? true;
     this.now = options.now ?? Date.now;
+    this.rules = new MetaSendRules({ enforceWindow: options.enforceWindow ?? true, now: this.now });
     this.server = new FakeServer((req, res, body) => this.handle(req, res, body));
   }
 
@@ -186,9 +186,7 @@ export class MetaFake {
 
   /** Hosts bytes as a WhatsApp media id. */
   hostMedia(data: Buffer, mimeType: string): string {
-    const id = String(1_000_000_000_000_000 + Math.floor(Math.random() * 1e15));
-    this.media.set(id, { data, mimeType, token: randomHex(12) });
-    return id;
+    return this.media.host(data, mimeType);
   }
 
   /** Posts any payload as a signed webhook. */
@@ -212,8 +210,8 @@ export class MetaFake {
     const contacts: Record<string, unknown>[] = [];
     const built = messages.map((m) => {
       const waId = m.from?.replace(/^\+/, '');
-      if (waId) this.lastInbound.set(waId, this.now());
-      if (m.userId) this.lastInbound.set(m.userId, this.now());
+      if (waId) this.rules.received(waId);
+      if (m.userId) this.rules.received(m.userId);
       if (!contacts.some((c) => (waId && c.wa_id === waId) || (m.userId && c.user_id === m.userId))) {
         contacts.push({
           profile: { name: m.name ?? '' },
@@ -313,7 +311,7 @@ export class MetaFake {
     this.uploads.length = 0;
     this.requests.length = 0;
     this.faults.clear();
-    this.lastInbound.clear();
+    this.rules.clear();
   }
 
   stop(): Promise<void> {
@@ -327,31 +325,15 @@ export class MetaFake {
     successStatus: 200,
   };
 
-  private error(res: ServerResponse, code: number, message?: string): void {
-    sendJson(
-      res,
-      ERRORS[code]?.status ?? 400,
-      metaErrorBody(code, message),
-      code === 190 ? { 'www-authenticate': 'OAuth "Facebook Platform" "invalid_token"' } : {},
-    );
-  }
-
   private async handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     const method = req.method ?? 'GET';
     const route = metaRoute(method, parts, body);
-    const record: RecordedRequest<MetaRoute> = {
-      route,
-      method,
-      path: req.url ?? '/',
-      headers: req.headers,
-      body,
-      at: new Date(),
-    };
+    const record = recordRequest(route, req, body);
     this.requests.push(record);
     if (route === 'unknown') {
-      return this.error(
+      return sendMetaError(
         res,
         100,
         `Unsupported ${method.toLowerCase()} request. Please read the Graph API documentation`,
@@ -362,85 +344,45 @@ export class MetaFake {
       record.fault = fault.kind;
       return respondWithFault(fault, req, res, this.bodies);
     }
-    if (req.headers.authorization !== `Bearer ${this.accessToken}`) return this.error(res, 190);
+    if (req.headers.authorization !== `Bearer ${this.accessToken}`) return sendMetaError(res, 190);
 
-    if (route === 'download') {
-      const hosted = this.media.get(parts[1]!);
-      if (!hosted || url.searchParams.get('token') !== hosted.token)
-        return this.error(res, 100, 'Media not found');
-      res.writeHead(200, { 'content-type': hosted.mimeType, 'content-length': String(hosted.data.length) });
-      res.end(hosted.data);
-      return;
-    }
-    if (route === 'media') {
-      const hosted = this.media.get(parts[1]!);
-      if (!hosted)
-        return this.error(res, 100, `Unsupported get request. Object with ID '${parts[1]}' does not exist`);
-      return sendJson(res, 200, {
-        messaging_product: 'whatsapp',
-        url: `${this.baseUrl}/media-download/${parts[1]}?token=${hosted.token}`,
-        mime_type: hosted.mimeType,
-        sha256: createHash('sha256').update(hosted.data).digest('hex'),
-        file_size: hosted.data.length,
-        id: parts[1],
-      });
-    }
+    if (route === 'download') return this.media.answerDownload(res, parts[1]!, url.searchParams.get('token'));
+    if (route === 'media') return this.media.answerLookup(res, parts[1]!, this.baseUrl);
     if (parts[1] !== this.phoneNumberId) {
-      return this.error(
+      return sendMetaError(
         res,
         100,
         `Unsupported post request. Object with ID '${parts[1]}' does not exist, cannot be loaded due to missing permissions, or does not support this operation`,
       );
     }
-    if (route === 'upload') return this.upload(req, res, body);
+    if (route === 'upload') {
+      const upload = await this.media.upload(req.headers['content-type'], body);
+      if ('error' in upload) return sendMetaError(res, 100, upload.error);
+      this.uploads.push(upload);
+      return sendJson(res, 200, { id: upload.id });
+    }
 
     let json: Record<string, unknown>;
     try {
       json = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
     } catch {
-      return this.error(res, 100, '(#100) The request body is not valid JSON');
+      return sendMetaError(res, 100, '(#100) The request body is not valid JSON');
     }
     if (route === 'read') {
       if (json.messaging_product !== 'whatsapp')
-        return this.error(res, 100, '(#100) The parameter messaging_product is required.');
+        return sendMetaError(res, 100, '(#100) The parameter messaging_product is required.');
       if (typeof json.message_id !== 'string')
-        return this.error(res, 100, '(#100) The parameter message_id is required.');
+        return sendMetaError(res, 100, '(#100) The parameter message_id is required.');
       this.reads.push(json.message_id);
       return sendJson(res, 200, { success: true });
     }
-    const invalid = validateSend(json, (id) => this.media.has(id));
-    if (invalid) return this.error(res, invalid.code, invalid.message);
-    const to = String(json.to ?? json.recipient);
-    const key = to.replace(/^\+/, '');
-    const last = this.lastInbound.get(key);
-    const windowOpen = last !== undefined && this.now() - last < 24 * 3600_000;
-    const message: MetaSentMessage = {
-      id: wamid(),
-      to,
-      type: String(json.type),
-      body: json,
-      ...(this.enforceWindow && json.type !== 'template' && !windowOpen
-        ? { failure: { code: 131047, title: 'Re-engagement message', message: 'Re-engagement message' } }
-        : {}),
-      at: new Date(),
-    };
-    this.sent.push(message);
+    const decision = this.rules.accept(json, (id) => this.media.has(id));
+    if ('code' in decision) return sendMetaError(res, decision.code, decision.message);
+    this.sent.push(decision.accepted);
     if (fault) {
       record.fault = fault.kind;
       return respondWithFault(fault, req, res, this.bodies);
     }
-    sendJson(res, 200, {
-      messaging_product: 'whatsapp',
-      contacts: [{ input: to, ...(/^\+?\d+$/.test(to) ? { wa_id: key } : { user_id: to }) }],
-      messages: [{ id: message.id, ...(json.type === 'template' ? { message_status: 'accepted' } : {}) }],
-    });
-  }
-
-  private async upload(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
-    const upload = await readUpload(req.headers['content-type'], body);
-    if ('error' in upload) return this.error(res, 100, upload.error);
-    const id = this.hostMedia(upload.data, upload.type);
-    this.uploads.push({ id, ...upload });
-    sendJson(res, 200, { id });
+    sendJson(res, 200, decision.response);
   }
 }

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SegmentedMessage } from 'sms-segments-calculator';
 import {
   FakeServer,
   Faults,
   postWebhook,
   randomHex,
+  recordRequest,
   respondWithFault,
   sendJson,
   shuffled,
@@ -16,13 +16,9 @@ import {
   type WebhookResult,
 } from './http.ts';
 import {
-  bare,
   formEncode,
   inboundParams,
   messageResource,
-  OPT_IN,
-  OPT_OUT,
-  readSendForm,
   twilioErrorBody,
   twilioSignature,
   type TwilioInbound,
@@ -30,6 +26,7 @@ import {
   type TwilioSentMessage,
   type TwilioStatus,
 } from './twilio-contract.ts';
+import { TwilioSendRules } from './twilio-sends.ts';
 
 export {
   formEncode,
@@ -109,22 +106,20 @@ export class TwilioFake {
   readonly sent: TwilioSentMessage[] = [];
   readonly requests: RecordedRequest<TwilioRoute>[] = [];
   private readonly faults = new Faults<TwilioRoute>();
-  private readonly optedOut = new Set<string>();
-  private readonly lastInbound = new Map<string, number>();
+  private readonly rules: TwilioSendRules;
   private readonly media = new Map<string, HostedMedia>();
   private readonly storageTokens = new Map<string, HostedMedia>();
   private readonly api: FakeServer;
   private readonly storage: FakeServer;
-  private readonly options: Required<Pick<TwilioFakeOptions, 'enforceWindow' | 'windowClosedAs' | 'now'>>;
 
   private constructor(options: TwilioFakeOptions) {
     this.accountSid = options.accountSid ?? `AC${randomHex(16)}`;
     this.authToken = options.authToken ?? randomHex(16);
-    this.options = {
+    this.rules = new TwilioSendRules({
       enforceWindow: options.enforceWindow ?? true,
       windowClosedAs: options.windowClosedAs ?? 'status',
       now: options.now ?? Date.now,
-    };
+    });
     this.api = new FakeServer((req, res, body) => this.handleApi(req, res, body));
     this.storage = new FakeServer((req, res, body) => this.handleStorage(req, res, body));
   }
@@ -165,15 +160,15 @@ export class TwilioFake {
 
   /** Opts a customer out as if they had texted STOP (sends to them answer 21610). */
   optOut(customer: string): void {
-    this.optedOut.add(bare(customer));
+    this.rules.optOut(customer);
   }
 
   optIn(customer: string): void {
-    this.optedOut.delete(bare(customer));
+    this.rules.optIn(customer);
   }
 
   isOptedOut(customer: string): boolean {
-    return this.optedOut.has(bare(customer));
+    return this.rules.isOptedOut(customer);
   }
 
   /** Hosts bytes at a Twilio media URL (Basic auth, then a redirect to storage). */
@@ -214,13 +209,7 @@ export class TwilioFake {
     options: SignOptions = {},
   ): Promise<WebhookResult & { messageSid: string; params: TwilioParams }> {
     const params = this.messageParams(message);
-    const customer = bare(String(params.From));
-    if (params.WaId !== undefined) this.lastInbound.set(customer, this.options.now());
-    else {
-      const word = (message.body ?? '').trim().toUpperCase();
-      if (OPT_OUT.has(word)) this.optedOut.add(customer);
-      if (OPT_IN.has(word)) this.optedOut.delete(customer);
-    }
+    this.rules.received(params, message.body);
     const result = await this.inbound(url, params, options);
     return { ...result, messageSid: String(params.MessageSid), params };
   }
@@ -298,8 +287,7 @@ export class TwilioFake {
     this.sent.length = 0;
     this.requests.length = 0;
     this.faults.clear();
-    this.optedOut.clear();
-    this.lastInbound.clear();
+    this.rules.clear();
   }
 
   async stop(): Promise<void> {
@@ -339,14 +327,7 @@ export class TwilioFake {
     const media = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\/[^/]+\/Media\/[^/?]+$/.exec(path);
     const route: TwilioRoute | 'unknown' =
       send && req.method === 'POST' ? 'send' : media && req.method === 'GET' ? 'media' : 'unknown';
-    const record: RecordedRequest<TwilioRoute> = {
-      route,
-      method: req.method ?? 'GET',
-      path,
-      headers: req.headers,
-      body,
-      at: new Date(),
-    };
+    const record = recordRequest(route, req, body);
     this.requests.push(record);
     if (route === 'unknown') return this.error(res, 20404);
     const fault = this.faults.next(route);
@@ -367,57 +348,25 @@ export class TwilioFake {
       return;
     }
 
-    const accepted = this.accept(res, body);
-    if (!accepted) return;
+    const decision = this.rules.accept(body);
+    if ('error' in decision) return this.error(res, decision.error, decision.message);
+    this.sent.push(decision.accepted);
     if (fault) {
       record.fault = fault.kind;
       return respondWithFault(fault, req, res, this.bodies);
     }
-    sendJson(res, 201, messageResource(this.accountSid, accepted));
-  }
-
-  /** Validates and records a send; answers the error itself and returns undefined when refused. */
-  private accept(res: ServerResponse, body: Buffer): TwilioSentMessage | undefined {
-    const form = readSendForm(body);
-    if ('error' in form) return void this.error(res, form.error, form.message);
-    const { whatsapp, ...fields } = form;
-    if (!whatsapp && this.optedOut.has(bare(form.to))) return void this.error(res, 21610);
-    let failure: TwilioSentMessage['failure'];
-    const last = this.lastInbound.get(bare(form.to));
-    const windowOpen = last !== undefined && this.options.now() - last < 24 * 3600_000;
-    if (whatsapp && this.options.enforceWindow && !form.contentSid && !windowOpen) {
-      if (this.options.windowClosedAs === 'request') return void this.error(res, 63016);
-      failure = { errorCode: 63016 };
-    }
-    const message: TwilioSentMessage = {
-      sid: `SM${randomHex(16)}`,
-      channel: whatsapp ? 'whatsapp' : 'sms',
-      ...fields,
-      numSegments: form.body ? new SegmentedMessage(form.body).segmentsCount : 1,
-      ...(failure ? { failure } : {}),
-      at: new Date(),
-    };
-    this.sent.push(message);
-    return message;
+    sendJson(res, 201, messageResource(this.accountSid, decision.accepted));
   }
 
   private handleStorage(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
-    const path = req.url ?? '/';
-    const record: RecordedRequest<TwilioRoute> = {
-      route: 'storage',
-      method: req.method ?? 'GET',
-      path,
-      headers: req.headers,
-      body,
-      at: new Date(),
-    };
+    const record = recordRequest<TwilioRoute>('storage', req, body);
     this.requests.push(record);
     const fault = this.faults.next('storage');
     if (fault) {
       record.fault = fault.kind;
       return respondWithFault(fault, req, res, this.bodies);
     }
-    const hosted = this.storageTokens.get(path.replace(/^\/media\//, ''));
+    const hosted = this.storageTokens.get(record.path.replace(/^\/media\//, ''));
     if (!hosted) {
       res.writeHead(404, { 'content-type': 'application/xml' });
       res.end('<Error><Code>NoSuchKey</Code></Error>');
