@@ -1,17 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openLoop, sleep } from '../../bench/load.ts';
 import { postWebhookUntilAccepted } from '../../bench/load.ts';
-import {
-  agentSend,
-  count,
-  drained,
-  faultEnv,
-  printTable,
-  roomMessages,
-  tally,
-  waitFor,
-  type FaultEnv,
-} from './support.ts';
+import { agentSend, count, drained, useFaultEnv, waitFor } from './support.ts';
+import { printTable, tallyAtPhone, tallyInRooms } from './tally.ts';
 
 /*
  * Outages between the bridge and its homeserver, both ways:
@@ -26,21 +17,10 @@ const OUTAGE_SECONDS = Number(process.env.FAULTS_OUTAGE_SECONDS ?? 60);
 const RATE = 5;
 
 describe('homeserver outages', () => {
-  let env: FaultEnv;
-
-  beforeAll(async () => {
-    env = await faultEnv('homeserver', 5);
-  });
-  let failed = false;
-  afterEach((context) => {
-    if (context.task.result?.state === 'fail') failed = true;
-  });
-  afterAll(async () => {
-    await env?.dispose(!failed);
-  });
+  const env = useFaultEnv('homeserver', 5);
 
   it(`keeps what customers send during a ${OUTAGE_SECONDS}s Synapse outage and resumes within 5 s`, async () => {
-    const { stack, target, rooms } = env;
+    const { stack, target, rooms } = env();
     await stack.synapse.stop();
     const stoppedAt = Date.now();
     const sent: string[] = [];
@@ -69,11 +49,7 @@ describe('homeserver outages', () => {
       'the first message of the backlog',
     );
     const drainMs = await waitFor(() => drained(stack), 300_000, 'the backlog');
-    const arrived: string[] = [];
-    for (const room of rooms)
-      for (const m of await roomMessages(stack, room.roomId))
-        if (m.sender === room.ghost) arrived.push(m.body);
-    const t = tally('customer → room', sent, arrived);
+    const t = await tallyInRooms(env(), sent);
     printTable(`Synapse stopped for ${OUTAGE_SECONDS} s while customers wrote ${sent.length} messages`, [
       {
         ...t,
@@ -87,7 +63,7 @@ describe('homeserver outages', () => {
   });
 
   it('delivers what agents wrote while the bridge was down as soon as it is back', async () => {
-    const { stack, rooms } = env;
+    const { stack, rooms } = env();
     await stack.bridge.kill();
     const sent: string[] = [];
     // A first message makes Synapse fail a transaction and back off; 40 s later its next retry is
@@ -110,11 +86,7 @@ describe('homeserver outages', () => {
       120_000,
       'the agents’ messages at the phone',
     );
-    const t = tally(
-      'agent → customer',
-      sent,
-      stack.phone.messages.map((m) => m.text ?? ''),
-    );
+    const t = tallyAtPhone(env(), sent);
     printTable('Bridge down 40 s while agents wrote', [
       {
         ...t,

@@ -1,17 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pool, postWebhookUntilAccepted, sleep } from '../../bench/load.ts';
 import type { Fault } from '../fakes/phone.ts';
-import {
-  agentSend,
-  count,
-  drained,
-  faultEnv,
-  printTable,
-  roomMessages,
-  tally,
-  waitFor,
-  type FaultEnv,
-} from './support.ts';
+import { agentsSend, count, drained, roundRobin, useFaultEnv, waitFor } from './support.ts';
+import { printTable, tallyAtPhone, tallyInRooms } from './tally.ts';
 
 /*
  * 2,000 customer messages and 2,000 agent messages flow while the bridge is SIGKILLed again and
@@ -32,30 +23,17 @@ const FAULTS: Fault[] = [
 ];
 
 describe('SIGKILL, a flaky provider and replayed webhooks', () => {
-  let env: FaultEnv;
-
-  beforeAll(async () => {
-    env = await faultEnv('kills', CONVERSATIONS);
-  });
-  let failed = false;
-  afterEach((context) => {
-    if (context.task.result?.state === 'fail') failed = true;
-  });
-  afterAll(async () => {
-    await env?.dispose(!failed);
-  });
+  const env = useFaultEnv('kills', CONVERSATIONS);
 
   it(`loses and doubles none of ${MESSAGES} inbound and ${MESSAGES} outbound messages`, async () => {
-    const { stack, target, rooms } = env;
+    const { stack, target, rooms } = env();
     stack.phone.failRandomly(0.2, FAULTS, 7);
-    const inbound = Array.from({ length: MESSAGES }, (_, i) => {
-      const room = rooms[i % rooms.length]!;
-      return { id: `MO-kill-${i}`, from: room.address, text: `in ${room.address} ${i}` };
-    });
-    const outbound = Array.from({ length: MESSAGES }, (_, i) => ({
-      room: rooms[i % rooms.length]!,
-      text: `out ${i}`,
+    const inbound = roundRobin(rooms, MESSAGES, (room, i) => ({
+      id: `MO-kill-${i}`,
+      from: room.address,
+      text: `in ${room.address} ${i}`,
     }));
+    const outbound = roundRobin(rooms, MESSAGES, (room, i) => ({ room, text: `out ${i}` }));
 
     let flowing = true;
     const kills: number[] = [];
@@ -80,13 +58,7 @@ describe('SIGKILL, a flaky provider and replayed webhooks', () => {
       }
       deliveries += 3;
     });
-    // One agent per room, each sending in order.
-    const agents = Promise.all(
-      rooms.map(async (room) => {
-        for (const o of outbound.filter((x) => x.room === room)) await agentSend(stack, room.roomId, o.text);
-      }),
-    );
-    await Promise.all([carrier, agents]);
+    await Promise.all([carrier, agentsSend(env(), outbound)]);
     flowing = false;
     await killer;
 
@@ -97,20 +69,15 @@ describe('SIGKILL, a flaky provider and replayed webhooks', () => {
       'every queue to drain',
     );
 
-    const arrivedIn: string[] = [];
-    for (const room of rooms)
-      for (const m of await roomMessages(stack, room.roomId))
-        if (m.sender === room.ghost) arrivedIn.push(m.body);
-    const arrivedOut = stack.phone.messages.map((m) => m.text ?? '');
-    const inTally = tally(
-      'customer → room (provider ids → Matrix events)',
+    const inTally = await tallyInRooms(
+      env(),
       inbound.map((m) => m.text),
-      arrivedIn,
+      'customer → room (provider ids → Matrix events)',
     );
-    const outTally = tally(
-      'agent → customer (Matrix events → provider sends)',
+    const outTally = tallyAtPhone(
+      env(),
       outbound.map((o) => o.text),
-      arrivedOut,
+      'agent → customer (Matrix events → provider sends)',
     );
     // Sends the provider accepted twice for one outbox row: absorbed by its idempotency key.
     const accepted = new Map<string, number>();

@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { pool, postWebhookUntilAccepted, sleep, type WebhookTarget } from '../../bench/load.ts';
 import { startStack, type Stack, type StackOptions } from '../harness/stack.ts';
 
 /*
  * What every fault test shares: a stack of its own (Synapse on SQLite, so restarting the bridge's
  * Postgres leaves the homeserver alone), a sender, conversations with the agent joined, and the
- * counting that decides lost and duplicated messages from what Synapse and the phone hold.
+ * traffic of customers and agents. What arrived is counted in tally.ts.
  */
 
 export interface FaultEnv {
@@ -19,7 +20,33 @@ export interface FaultEnv {
   rooms: { address: string; roomId: string; ghost: string }[];
 }
 
-export async function faultEnv(name: string, conversations: number, options: Partial<StackOptions> = {}) {
+/**
+ * The fault environment of the enclosing describe block: started before its tests and stopped after
+ * them, its data and logs kept when one of them failed. The function returns it inside the tests.
+ */
+export function useFaultEnv(
+  name: string,
+  conversations: number,
+  options: Partial<StackOptions> = {},
+): () => FaultEnv {
+  let env: FaultEnv | undefined;
+  let failed = false;
+  beforeAll(async () => {
+    env = await faultEnv(name, conversations, options);
+  });
+  afterEach((context) => {
+    if (context.task.result?.state === 'fail') failed = true;
+  });
+  afterAll(async () => {
+    await env?.dispose(!failed);
+  });
+  return () => {
+    if (!env) throw new Error(`the ${name} fault environment did not start`);
+    return env;
+  };
+}
+
+async function faultEnv(name: string, conversations: number, options: Partial<StackOptions>) {
   const dir = await mkdtemp(join(tmpdir(), `livechat-faults-${name}-`));
   const stack = await startStack({
     dir,
@@ -55,6 +82,8 @@ export async function faultEnv(name: string, conversations: number, options: Par
   };
   return { stack, target, rooms, dispose } satisfies FaultEnv;
 }
+
+export type Room = FaultEnv['rooms'][number];
 
 export async function count(stack: Stack, sql: string, values: unknown[] = []): Promise<number> {
   const { rows } = await stack.db.query<{ count: string }>(sql, values);
@@ -115,63 +144,23 @@ export async function agentSend(stack: Stack, roomId: string, body: string): Pro
   }
 }
 
-/** Every m.room.message body in a room by sender, read from Synapse (all pages). */
-export async function roomMessages(
-  stack: Stack,
-  roomId: string,
-): Promise<{ sender: string; body: string }[]> {
-  const out: { sender: string; body: string }[] = [];
-  let from: string | undefined;
-  for (let page = 0; page < 200; page++) {
-    const url = new URL(
-      `${stack.synapse.url}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages`,
-    );
-    url.searchParams.set('dir', 'b');
-    url.searchParams.set('limit', '1000');
-    if (from) url.searchParams.set('from', from);
-    const res = await fetch(url, { headers: { authorization: `Bearer ${stack.agent.accessToken}` } });
-    if (!res.ok) throw new Error(`messages of ${roomId}: ${res.status} ${await res.text()}`);
-    const body = (await res.json()) as {
-      chunk: { type: string; sender: string; content: { body?: string } }[];
-      end?: string;
-    };
-    for (const e of body.chunk)
-      if (e.type === 'm.room.message' && typeof e.content.body === 'string')
-        out.push({ sender: e.sender, body: e.content.body });
-    if (!body.end || body.chunk.length === 0) break;
-    from = body.end;
-  }
-  return out;
+/** `count` items spread over the rooms in turn. */
+export function roundRobin<T>(rooms: Room[], count: number, make: (room: Room, i: number) => T): T[] {
+  return Array.from({ length: count }, (_, i) => make(rooms[i % rooms.length]!, i));
 }
 
-export interface Tally {
-  direction: string;
-  sent: number;
-  delivered: number;
-  lost: number;
-  duplicated: number;
-}
-
-/** Compares what was sent with what arrived, by unique body. */
-export function tally(direction: string, sent: string[], arrived: string[]): Tally {
-  const seen = new Map<string, number>();
-  for (const body of arrived) seen.set(body, (seen.get(body) ?? 0) + 1);
-  const expected = new Set(sent);
-  return {
-    direction,
-    sent: sent.length,
-    delivered: [...expected].filter((b) => seen.has(b)).length,
-    lost: [...expected].filter((b) => !seen.has(b)).length,
-    duplicated: [...seen].filter(([b, n]) => expected.has(b) && n > 1).reduce((sum, [, n]) => sum + n - 1, 0),
-  };
-}
-
-export function printTable(title: string, rows: Record<string, string | number>[]): void {
-  const headers = Object.keys(rows[0] ?? {});
-  const lines = [
-    `| ${headers.join(' | ')} |`,
-    `| ${headers.map(() => '---').join(' | ')} |`,
-    ...rows.map((r) => `| ${headers.map((h) => String(r[h])).join(' | ')} |`),
-  ];
-  console.log(`\n${title}\n${lines.join('\n')}\n`);
+/** One agent per room, each sending its messages in order (pausing `pauseMs` after each). */
+export async function agentsSend(
+  env: FaultEnv,
+  outbound: { room: Room; text: string }[],
+  pauseMs = 0,
+): Promise<void> {
+  await Promise.all(
+    env.rooms.map(async (room) => {
+      for (const o of outbound.filter((x) => x.room === room)) {
+        await agentSend(env.stack, room.roomId, o.text);
+        if (pauseMs > 0) await sleep(pauseMs);
+      }
+    }),
+  );
 }
