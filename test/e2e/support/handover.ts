@@ -1,14 +1,15 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON bodies: the assertions check their shape */
 import { randomBytes } from 'node:crypto';
-import type { MatrixClient, MatrixEvent } from 'matrix-js-sdk';
+import type { MatrixClient } from 'matrix-js-sdk';
 import { expect } from 'vitest';
 import type { Clock } from '../../../bridge/context.ts';
 import type { RunningBridge } from '../../../index.ts';
 import { FakePhone, type InboundSpec, type ReceivedMessage } from '../../fakes/phone.ts';
-import { createTestEnv, waitForInvite, waitForRoomEvent, type TestEnv } from '../../harness/env.ts';
+import { createTestEnv, waitForInvite, type TestEnv } from '../../harness/env.ts';
 import { startSmtpCapture, type SmtpCapture } from '../../harness/smtp.ts';
 import { apiClient, type ApiClient } from '../provisioning/client.ts';
 import { linkIn, openForm, postForm, sentTo } from '../provisioning/links.ts';
+import { openDm, runCommand } from './commands.ts';
 
 /*
  * A whole live-chat set-up, built the way a business builds it: a space and senders through the
@@ -169,31 +170,8 @@ export async function createHandoverEnv(
       }[];
       const agentId = agents.find((a) => a.userId === user.userId)!.id;
       const botUserId = bridge().botUserId;
-      const { room_id: dm } = await client.createRoom({
-        invite: [botUserId],
-        is_direct: true,
-        preset: 'trusted_private_chat' as never,
-      });
-      await waitForRoomEvent(client, { roomId: dm, type: 'm.room.message', sender: botUserId });
-      const command = async (roomId: string, line: string) => {
-        const { event_id } = await client.sendTextMessage(roomId, line);
-        const reaction = await waitForRoomEvent(client, {
-          roomId,
-          type: 'm.reaction',
-          sender: botUserId,
-          predicate: (e) => e.getContent()['m.relates_to']?.event_id === event_id,
-        });
-        const reply = await waitForRoomEvent(client, {
-          roomId,
-          sender: botUserId,
-          predicate: (e: MatrixEvent) =>
-            e.getContent()['m.relates_to']?.['m.in_reply_to']?.event_id === event_id,
-        });
-        return {
-          ok: reaction.getContent()['m.relates_to']?.key === '✅',
-          reply: reply.getContent().body as string,
-        };
-      };
+      const dm = await openDm(client, botUserId);
+      const command = (roomId: string, line: string) => runCommand(client, botUserId, roomId, line);
       return {
         name,
         userId: user.userId,
