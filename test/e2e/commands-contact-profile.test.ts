@@ -1,67 +1,20 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- JSON bodies: the assertions check their shape */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitForRoomEvent, waitUntil } from '../harness/env.ts';
-import { openDm, runCommand, seatAdmin } from './support/commands.ts';
-import { createHandoverEnv, type Agent, type Customer, type HandoverEnv } from './support/handover.ts';
+import { describe, expect, it } from 'vitest';
+import { waitUntil } from '../harness/env.ts';
+import { eventually, useContactScene } from './support/contact.ts';
 
 /*
- * The contact profile from the conversation room: notes, tags, attributes, the profile and the
- * journey, by an agent's matrix-js-sdk client; the same profile through GET/PATCH /contacts/{id};
- * the room's contact card following it; and none of it, nor a thread, reaching the customer's phone.
+ * The contact profile from the conversation room: notes, tags, attributes and the profile, by an
+ * agent's matrix-js-sdk client; the same profile through GET/PATCH /contacts/{id} and the space's
+ * tags through the API; and the room's contact card following it. The journey, who may use these
+ * commands and what reaches the customer's phone: commands-contact-journey.test.ts.
  */
 
 describe('the contact profile in the conversation room', () => {
-  let h: HandoverEnv;
-  let ada: Agent;
-  let alice: Agent;
-  let gus: Customer;
-  let room: string;
-  let contactId: string;
-  let control: string;
-
-  const card = () =>
-    h
-      .bridge()
-      .context.matrix.botIntent.matrixClient.getRoomStateEventContent(room, 'io.livechat.contact', '');
-  const eventually = async <T>(
-    what: string,
-    read: () => Promise<T>,
-    ok: (value: T) => boolean,
-  ): Promise<T> => {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const value = await read();
-      if (ok(value)) return value;
-      if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  };
-
-  beforeAll(async () => {
-    h = await createHandoverEnv();
-    control = h.space.matrix.controlRoomId;
-    const sender = await h.addSender({ address: '+14155550190', channel: 'sms', mode: 'livechat' });
-    ada = await seatAdmin(h, 'Ada');
-    alice = await h.seat('Alice');
-    await alice.online();
-    gus = h.customer(sender, '+14155550410', 'Gus');
-    await gus.say('Hi, my order is late');
-    await gus.next('Hello! How can we help you today?');
-    await gus.next('You are being transferred to an agent. You are number 1 in the queue.');
-    const conversation = await gus.conversation();
-    room = conversation.room_id;
-    contactId = conversation.contact_id;
-    await alice.client.joinRoom(await alice.invited(room));
-    await gus.next('You are now chatting with Alice.');
-    await h.settle();
-  });
-  afterAll(async () => {
-    await h?.stop();
-  });
-
-  const agent = (line: string) => alice.command(room, line);
+  const scene = useContactScene();
 
   it('shows a contact card on the room from the first message: topic and io.livechat.contact', async () => {
+    const { h, room, contactId, card } = scene;
     expect(await card()).toEqual({
       contactId,
       conversation: 1,
@@ -80,6 +33,7 @@ describe('the contact profile in the conversation room', () => {
   });
 
   it('keeps internal notes', async () => {
+    const { h, alice, gus, contactId, agent } = scene;
     expect(await agent('!note Prefers a call after 5pm;  not on weekends')).toEqual({
       ok: true,
       reply: 'Note saved (internal: the customer does not see it). This contact has 1 note.',
@@ -106,6 +60,7 @@ describe('the contact profile in the conversation room', () => {
   });
 
   it("tags with the space's tags only: an unknown name is refused with the list", async () => {
+    const { ada, control, agent, card } = scene;
     expect(await agent('!tag vip')).toEqual({
       ok: false,
       reply:
@@ -149,6 +104,7 @@ describe('the contact profile in the conversation room', () => {
   });
 
   it('sets attributes, checked by type, with who set them', async () => {
+    const { h, alice, contactId, agent } = scene;
     expect(await agent('!set email=Gus@Example.COM')).toEqual({
       ok: true,
       reply: 'email = Gus@example.com.',
@@ -204,6 +160,7 @@ describe('the contact profile in the conversation room', () => {
   });
 
   it('changes the profile through the API: checked, all or nothing, shown by contact', async () => {
+    const { h, alice, room, contactId, agent, card } = scene;
     const bad = await h.api.patch(`/contacts/${contactId}`, {
       attributes: { company: 'Acme', email: 'nope' },
     });
@@ -293,72 +250,8 @@ describe('the contact profile in the conversation room', () => {
     );
   });
 
-  it('shows the journey: messages counted, not copied', async () => {
-    await alice.client.sendTextMessage(room, 'Sorry about that, Gus. Checking now.');
-    await gus.next('Sorry about that, Gus. Checking now.');
-    await gus.say('Thanks');
-    await waitForRoomEvent(alice.client, {
-      roomId: room,
-      predicate: (e) => e.getContent().body === 'Thanks',
-    });
-    await h.settle();
-    const journey = await agent('!journey 3');
-    expect(journey.ok).toBe(true);
-    const lines = journey.reply.split('\n');
-    expect(lines[0]).toBe('The last 3 events of Gus (+1 415 555 0410):');
-    expect(lines[1]).toMatch(/ · tag new removed — the API$/);
-    expect(lines[2]).toMatch(/ · first answer from an agent after \d+ (s|min) — @alice/);
-    expect(lines[3]).toMatch(
-      new RegExp(` · messages: 1 from the customer, 1 from agents — ${alice.userId}$`),
-    );
-    const all = (await h.api.get(`/contacts/${contactId}`)).body.journey;
-    expect(all[0]).toMatchObject({ type: 'messages', actor: 'customer', detail: { customer: 1, agent: 0 } });
-    expect(
-      all.filter((j: any) => j.type === 'messages').map((j: any) => j.detail.customer + j.detail.agent),
-    ).toEqual([1, 2]);
-    expect(await agent('!journey 0')).toEqual({
-      ok: false,
-      reply: '<n> must be a whole number ≥ 1 and ≤ 100, not "0". Usage: !journey [n]',
-    });
-    expect(await agent('!contact now')).toEqual({ ok: false, reply: 'unexpected "now". Usage: !contact' });
-  });
-
-  it('refuses the profile commands to people without a seat and outside conversation rooms', async () => {
-    const before = (await h.api.get(`/contacts/${contactId}`)).body;
-    const stranger = await h.env.login(await h.env.createUser());
-    const dm = await openDm(stranger, h.bridge().botUserId);
-    for (const line of ['!note hello', '!tag vip', '!set plan=Free', '!contact', '!journey']) {
-      expect(await runCommand(stranger, h.bridge().botUserId, dm, line), line).toEqual({
-        ok: false,
-        reply: `${line.split(' ')[0]} needs the agent role in any space.`,
-      });
-    }
-    for (const line of [
-      '!note hello',
-      '!tag vip',
-      '!untag vip',
-      '!set plan=Free',
-      '!contact',
-      '!journey 5',
-    ]) {
-      expect(await alice.command(alice.dm, line), line).toEqual({
-        ok: false,
-        reply: `${line.split(' ')[0]} works in a conversation room, not here.`,
-      });
-    }
-    expect(await ada.command(control, '!tag vip')).toEqual({
-      ok: false,
-      reply: '!tag works in a conversation room, not here.',
-    });
-    expect(await agent('!untag')).toEqual({ ok: false, reply: '<name> is missing. Usage: !untag <name>' });
-    expect(await agent('!tag vip wholesale')).toEqual({
-      ok: false,
-      reply: 'unexpected "wholesale". Usage: !tag <name>',
-    });
-    expect((await h.api.get(`/contacts/${contactId}`)).body).toEqual(before);
-  });
-
   it('keeps the tags of the space through the API', async () => {
+    const { h, ada, contactId, card } = scene;
     const listed = await h.api.get(`/spaces/${h.space.id}/tags`);
     expect(listed.body.tags.map((t: any) => [t.name, t.contacts, t.createdBy])).toEqual([
       ['vip', 1, ada.userId],
@@ -392,27 +285,5 @@ describe('the contact profile in the conversation room', () => {
       detail: { tag: 'wholesale' },
     });
     await eventually('the card', card, (c: any) => !c.tags.includes('wholesale'));
-  });
-
-  it('never sends commands, their answers or thread messages to the customer', async () => {
-    await alice.client.sendMessage(room, {
-      msgtype: 'm.text',
-      body: 'internal: he called twice already',
-      'm.relates_to': {
-        rel_type: 'm.thread',
-        event_id: (await alice.client.sendTextMessage(room, '!contact')).event_id,
-      },
-    } as never);
-    await alice.client.sendTextMessage(room, 'We found your parcel.');
-    await gus.next('We found your parcel.');
-    await h.settle();
-    // Everything Gus's phone ever received: the live-assistant messages and Alice's two messages.
-    expect(h.phone.messages.filter((m) => m.to === gus.address).map((m) => m.text)).toEqual([
-      'Hello! How can we help you today?',
-      'You are being transferred to an agent. You are number 1 in the queue.',
-      'You are now chatting with Alice.',
-      'Sorry about that, Gus. Checking now.',
-      'We found your parcel.',
-    ]);
   });
 });
