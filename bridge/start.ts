@@ -11,6 +11,7 @@ import { mountHealth } from './health.ts';
 import { configureLogging, errorInfo, logger } from './log.ts';
 import { DurableAppService } from './matrix/appservice.ts';
 import { ensureBotProfile } from './matrix/bot-profile.ts';
+import { EventCatchUp } from './matrix/catch-up.ts';
 import { EventRouter, createEventQueue } from './matrix/events.ts';
 import { MatrixGateway, waitForHomeserver } from './matrix/gateway.ts';
 import { PingMonitor } from './matrix/ping.ts';
@@ -40,6 +41,8 @@ export interface RunningBridge {
   botUserId: string;
   /** Where the appservice listener is reachable (health, metrics, transactions). */
   appserviceUrl: string;
+  /** Looks for events the homeserver has not delivered (also runs on its own schedule). */
+  catchUp: Pick<EventCatchUp, 'sweep'>;
   stop(): Promise<void>;
 }
 
@@ -98,11 +101,12 @@ export async function startBridge(
     ]);
     const router = new EventRouter();
     // Created once the listener is up; the recovery (needed before) reaches it through this.
-    const late: { messaging?: MessagingService } = {};
+    const late: { messaging?: MessagingService; catchUp?: EventCatchUp } = {};
     const recovery = new Recovery({
       probeHomeserver: () => waitForHomeserver(config.homeserver.url, 0),
       probeDatabase: () => db.ping(),
-      ping: () => matrix.ping(),
+      // After an outage Synapse replays what it held; what it may strand at the end is caught up.
+      ping: () => matrix.ping().finally(() => late.catchUp?.soon()),
       onHomeserverBack: () => {
         const retry = (what: string, work: Promise<void> | undefined) =>
           work?.catch((err) => log.warn({ what, ...errorInfo(err) }, 'could not resume after the outage'));
@@ -182,6 +186,22 @@ export async function startBridge(
     }
     eventQueue.start();
     cleanup.push(() => eventQueue.stop());
+    const recoveredEvents = metrics.counter(
+      'matrix_events_recovered_total',
+      'Matrix events the homeserver had not delivered, found by the catch-up sweep',
+    );
+    const catchUp = new EventCatchUp({
+      db,
+      roomMessages: (roomId, from) => matrix.roomMessages(roomId, from),
+      isOwnUser: (userId) => matrix.isOwnUser(userId),
+      onRecovered: (count) => {
+        recoveredEvents.inc(count);
+        eventQueue.wake();
+      },
+    });
+    late.catchUp = catchUp;
+    catchUp.start();
+    cleanup.push(() => catchUp.stop());
     // After the layers started: their inbound handlers are registered before the first message.
     messaging.start();
     cleanup.push(() => messaging.stop());
@@ -199,6 +219,7 @@ export async function startBridge(
       context,
       botUserId: matrix.botUserId,
       appserviceUrl,
+      catchUp,
       stop: () => {
         stopped ??= (async () => {
           stopping = true;

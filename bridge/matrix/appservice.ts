@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { AppService } from 'matrix-appservice-bridge';
 import type { Database } from '../store/db.ts';
 import { errorInfo, logger } from '../log.ts';
+import { insertEvents, keptEvents } from './event-store.ts';
 
 const log = logger('bridge.matrix.appservice');
 
@@ -43,7 +44,7 @@ function digest(token: string): Buffer {
 /**
  * The appservice HTTP listener. The framework's listener acknowledges a transaction before anything
  * is done with it, so a crash right after would lose its events; this one acknowledges only after
- * the events are committed to Postgres, and ignores a transaction ID it has already stored.
+ * the events are committed to Postgres; a redelivered transaction or event is stored once.
  */
 export class DurableAppService extends AppService {
   private readonly durable: DurableAppServiceOptions;
@@ -78,37 +79,23 @@ export class DurableAppService extends AppService {
     return false;
   }
 
+  /*
+   * The events are inserted even when the transaction ID was seen before: Synapse on SQLite numbers
+   * transactions from the ones it still holds, so after its restart an ID can come back with other
+   * events. Events are unique by ID, so a true redelivery stores nothing twice either way.
+   */
   async storeTransaction(txnId: string, body: Record<string, unknown>): Promise<'stored' | 'duplicate'> {
     const events = (Array.isArray(body.events) ? body.events : []).filter(isRoomEvent);
-    const kept = events.filter((e) => e.type === 'm.room.member' || !this.durable.isOwnUser(e.sender));
-    const outcome = await this.durable.db.tx(async (client) => {
+    const kept = keptEvents(events, (userId) => this.durable.isOwnUser(userId));
+    const { seen, inserted } = await this.durable.db.tx(async (client) => {
       const txn = await client.query(
         'INSERT INTO as_transactions (txn_id, event_count) VALUES ($1, $2) ON CONFLICT DO NOTHING',
         [txnId, kept.length],
       );
-      if (txn.rowCount === 0) return 'duplicate' as const;
-      if (kept.length > 0) {
-        // One round trip for the whole transaction; a redelivered event ID is ignored.
-        await client.query(
-          `INSERT INTO matrix_events (event_id, room_id, type, sender, state_key, content, event, origin_server_ts)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[], $8::bigint[])
-           ON CONFLICT (event_id) DO NOTHING`,
-          [
-            kept.map((e) => e.event_id),
-            kept.map((e) => e.room_id),
-            kept.map((e) => e.type),
-            kept.map((e) => e.sender),
-            kept.map((e) => e.state_key ?? null),
-            kept.map((e) => JSON.stringify(e.content ?? {})),
-            kept.map((e) => JSON.stringify(e)),
-            kept.map((e) => e.origin_server_ts ?? null),
-          ],
-        );
-      }
-      return 'stored' as const;
+      return { seen: txn.rowCount === 0, inserted: await insertEvents(client, kept) };
     });
-    if (outcome === 'stored' && kept.length > 0) this.durable.onStored(kept.length);
-    return outcome;
+    if (inserted > 0) this.durable.onStored(inserted);
+    return seen && inserted === 0 ? 'duplicate' : 'stored';
   }
 }
 

@@ -5,7 +5,7 @@ import type { ILogger, LogService as LogServiceType } from 'matrix-bot-sdk';
 import type { Config } from '../../config/schema.ts';
 import type { Registration } from '../../config/registration.ts';
 import { errorInfo, logger, type Log } from '../log.ts';
-import type { DurableAppService } from './appservice.ts';
+import type { ClientEvent, DurableAppService } from './appservice.ts';
 
 const log = logger('bridge.matrix');
 
@@ -164,6 +164,15 @@ export class MatrixGateway {
       { transaction_id: `livechat-ping-${randomUUID()}` },
     )) as { duration_ms?: number };
     return body.duration_ms ?? Date.now() - started;
+  }
+
+  /** A page of a room's timeline as the bot sees it, newest first (GET /rooms/{id}/messages, dir=b). */
+  async roomMessages(roomId: string, from?: string): Promise<{ chunk: ClientEvent[]; end?: string }> {
+    return (await this.botIntent.matrixClient.doRequest(
+      'GET',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages`,
+      { dir: 'b', limit: 100, ...(from ? { from } : {}) },
+    )) as { chunk: ClientEvent[]; end?: string };
   }
 
   async close(): Promise<void> {

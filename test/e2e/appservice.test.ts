@@ -64,6 +64,14 @@ describe('appservice transactions', () => {
     expect(txns.rows.map((r) => r.txn_id)).toEqual(['t-1', 't-2']);
   });
 
+  it('stores the events of a transaction ID seen before when they are new (IDs restart with Synapse on SQLite)', async () => {
+    const before = event(20);
+    expect((await put('t-reused', { events: [before] })).status).toBe(200);
+    const after = event(21);
+    expect((await put('t-reused', { events: [after] })).status).toBe(200);
+    expect(await stored([before.event_id, after.event_id])).toBe(2);
+  });
+
   it('answers 500 (so the homeserver retries) when the database cannot take the transaction', async () => {
     await db.query('ALTER TABLE matrix_events RENAME TO matrix_events_away');
     try {
