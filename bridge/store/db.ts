@@ -68,16 +68,27 @@ export class Database implements Queryable {
   /** Runs fn in one transaction: committed if it resolves, rolled back if it throws. */
   async tx<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // The pool listens for errors of idle clients only: a connection lost while this one is out
+    // (Postgres restarted between two statements) is emitted here and, unheard, would end the
+    // process. The next statement fails instead, and the transaction is rolled back.
+    let lost: Error | undefined;
+    const onError = (err: Error) => {
+      lost = err;
+      log.warn({ err: err.message }, 'database connection lost during a transaction');
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await fn(client);
       await client.query('COMMIT');
       return result;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      await client.query('ROLLBACK').catch((rollbackErr: Error) => (lost ??= rollbackErr));
       throw err;
     } finally {
-      client.release();
+      client.removeListener('error', onError);
+      // A broken connection is closed, not handed to the next caller.
+      client.release(lost);
     }
   }
 

@@ -58,6 +58,9 @@ export async function readMigrations(dir: URL): Promise<Migration[]> {
  */
 export async function migrate(db: Database, sources: MigrationSource[]): Promise<Record<string, number>> {
   const client = await db.pool.connect();
+  // A connection lost while migrating fails the next statement (and the start) instead of the process.
+  const onError = (err: Error) => log.warn({ err: err.message }, 'database connection lost while migrating');
+  client.on('error', onError);
   try {
     // Several bridge processes may start together; one migrates, the others wait and then see it done.
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
@@ -109,6 +112,7 @@ export async function migrate(db: Database, sources: MigrationSource[]): Promise
     return versions;
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => undefined);
+    client.removeListener('error', onError);
     client.release();
   }
 }

@@ -99,8 +99,9 @@ export async function waitFor(
   for (;;) {
     try {
       if (await check()) return Date.now() - started;
-    } catch {
-      // The database may be restarting.
+    } catch (err) {
+      if (err instanceof BridgeExited) throw err;
+      // Otherwise the database may be restarting.
     }
     if (Date.now() - started > timeoutMs)
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -108,8 +109,12 @@ export async function waitFor(
   }
 }
 
+/** The bridge process ended on its own: waiting for its queues to drain is pointless. */
+export class BridgeExited extends Error {}
+
 /** Nothing left to do in any queue. */
 export async function drained(stack: Stack): Promise<boolean> {
+  if (!stack.bridge.running) throw new BridgeExited('the bridge process exited (see bridge.log)');
   const pending = await count(
     stack,
     `SELECT (SELECT count(*) FROM inbox WHERE state = 'pending') + (SELECT count(*) FROM outbox WHERE state = 'pending')
