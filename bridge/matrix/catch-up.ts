@@ -14,15 +14,17 @@ export interface CatchUpOptions {
   onRecovered(count: number): void;
   /** Between sweeps (default 5 minutes). */
   intervalMs?: number;
-  /** How far back a sweep looks, in room activity and in event age (default 15 minutes). */
+  /** How far back the first sweep looks, in room activity and in event age (default 15 minutes). */
   windowMs?: number;
+  /** Later sweeps look back to where the previous one stopped, less this (clock skew; default 60 s). */
+  overlapMs?: number;
   /** An event younger than this may still be on its way in a transaction (default 10 s). */
   graceMs?: number;
   /** Delay of the sweep after start-up and after an outage (default 30 s). */
   settleMs?: number;
 }
 
-const PAGES = 3;
+const PAGES = 5;
 const PARALLEL_ROOMS = 4;
 
 /*
@@ -31,7 +33,9 @@ const PARALLEL_ROOMS = 4;
  * event created in between is stored in a transaction that is only sent at the next outage. The
  * bridge never hears of that event unless it looks. So it looks: after start-up, after an outage,
  * and every few minutes, it reads the recent timeline of rooms active lately and stores the events
- * it has not received, older than a grace period so that nothing on its way is taken early. The
+ * it has not received, older than a grace period so that nothing on its way is taken early. Each
+ * sweep starts where the previous one stopped (less an overlap for clock skew between the bridge
+ * and the homeserver), so a busy room costs one page per sweep, not its whole recent history. The
  * event worker then handles them like any other (they come after the room's newer events, which is
  * better than never); Synapse's own late delivery is ignored because events are unique by ID.
  */
@@ -41,12 +45,15 @@ export class EventCatchUp {
   private interval: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
   private stopped = false;
+  /** Events up to this time (ms, bridge clock) were looked at by the last sweep. */
+  private lookedUntil: number | undefined;
 
   constructor(options: CatchUpOptions) {
     this.options = {
       intervalMs: 5 * 60_000,
       windowMs: 15 * 60_000,
       graceMs: 10_000,
+      overlapMs: 60_000,
       settleMs: 30_000,
       ...options,
     };
@@ -83,7 +90,13 @@ export class EventCatchUp {
   }
 
   private async sweepRooms(): Promise<number> {
-    const windowSeconds = this.options.windowMs / 1000;
+    const now = Date.now();
+    const since =
+      this.lookedUntil === undefined
+        ? now - this.options.windowMs
+        : this.lookedUntil - this.options.overlapMs;
+    const until = now - this.options.graceMs;
+    const windowSeconds = (now - since) / 1000;
     const { rows } = await this.options.db.query<{ room_id: string }>(
       `SELECT room_id FROM matrix_events WHERE received_at > now() - make_interval(secs => $1)
        UNION
@@ -93,13 +106,15 @@ export class EventCatchUp {
     );
     const rooms = rows.map((r) => r.room_id);
     let recovered = 0;
+    let unread = false;
     for (let i = 0; i < rooms.length && !this.stopped; i += PARALLEL_ROOMS) {
       const counts = await Promise.all(
         rooms.slice(i, i + PARALLEL_ROOMS).map((roomId) =>
-          this.catchUpRoom(roomId).catch((err) => {
+          this.catchUpRoom(roomId, since, until).catch((err) => {
             // A room the bot has left or was never in (a declined invitation) is not news.
             const status = (err as { statusCode?: unknown }).statusCode;
             const level = status === 403 || status === 404 ? 'debug' : 'warn';
+            if (level === 'warn') unread = true;
             log[level]({ roomId, ...errorInfo(err) }, 'could not read a room for the catch-up sweep');
             return 0;
           }),
@@ -107,14 +122,13 @@ export class EventCatchUp {
       );
       recovered += counts.reduce((a, b) => a + b, 0);
     }
+    // A room that could not be read is looked at again from the same point next time.
+    if (!unread) this.lookedUntil = until;
     log.debug({ rooms: rooms.length, recovered }, 'catch-up sweep done');
     return recovered;
   }
 
-  private async catchUpRoom(roomId: string): Promise<number> {
-    const now = Date.now();
-    const since = now - this.options.windowMs;
-    const until = now - this.options.graceMs;
+  private async catchUpRoom(roomId: string, since: number, until: number): Promise<number> {
     const seen: ClientEvent[] = [];
     let from: string | undefined;
     for (let page = 0; page < PAGES; page++) {
