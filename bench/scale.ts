@@ -13,6 +13,9 @@ export interface ScaleResult {
  * Adds `count` open conversations to the store in one statement (contacts with registered ghosts,
  * conversations whose rooms are set up) so the start-up that follows sees them all. Their room IDs
  * are made up: a start-up that touched any room would show in the request count (and fail on them).
+ * They are with the bot: queued ones never offered would be routed to the online agent by the first
+ * lifecycle sweep (invitations: routing's work, not start-up's), and the count would depend on
+ * whether that sweep falls within the seconds counted.
  */
 export async function seedConversations(stack: Stack, senderId: string, count: number): Promise<void> {
   await stack.db.query(
@@ -24,7 +27,7 @@ export async function seedConversations(stack: Stack, senderId: string, count: n
        RETURNING id, space_id, address
      )
      INSERT INTO conversations (space_id, sender_id, contact_id, room_id, state, room_ready, last_inbound_at)
-     SELECT c.space_id, $1, c.id, '!seed' || substr(c.address, 6) || ':localhost', 'queued', true, now()
+     SELECT c.space_id, $1, c.id, '!seed' || substr(c.address, 6) || ':localhost', 'bot', true, now()
      FROM c`,
     [senderId, count],
   );
