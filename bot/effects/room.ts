@@ -8,6 +8,7 @@ import { conversationRoomName } from '../lifecycle/room-name.ts';
 import { agentName, getAgent } from '../routing/agents.ts';
 import { pendingOffers } from '../routing/offers.ts';
 import { alreadyDone, matrixErrcode } from '../spaces/matrix-errors.ts';
+import { membershipOf } from '../spaces/members.ts';
 
 const log = logger('bot.effects.room');
 
@@ -75,25 +76,6 @@ export async function syncRoom(db: Queryable, matrix: MatrixGateway, conversatio
       throw err;
     }
   });
-}
-
-/** Current membership of a user in a room (undefined: never there). */
-export async function membershipOf(
-  matrix: MatrixGateway,
-  roomId: string,
-  userId: string,
-): Promise<string | undefined> {
-  try {
-    const content = (await matrix.botIntent.matrixClient.getRoomStateEventContent(
-      roomId,
-      'm.room.member',
-      userId,
-    )) as { membership?: string };
-    return content.membership;
-  } catch (err) {
-    if (matrixErrcode(err) === 'M_NOT_FOUND') return undefined;
-    throw err;
-  }
 }
 
 /** Takes back an invitation or removes someone, unless they are (again) the one assigned. */

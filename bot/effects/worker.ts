@@ -12,7 +12,8 @@ import { loadConversation } from '../lifecycle/conversation.ts';
 import { getOffer, markOfferDelivered } from '../routing/offers.ts';
 import type { Router } from '../routing/router.ts';
 import { matrixStatus } from '../spaces/matrix-errors.ts';
-import { membershipOf, syncMembers, syncRoom, withdrawMember } from './room.ts';
+import { membershipOf } from '../spaces/members.ts';
+import { syncMembers, syncRoom, withdrawMember } from './room.ts';
 import type { Effect } from './types.ts';
 
 const log = logger('bot.effects');

@@ -14,7 +14,8 @@ export function roomsForRole(rooms: SpaceRooms, role: SeatRole): string[] {
   return role === 'admin' ? [rooms.spaceRoomId, rooms.controlRoomId] : [rooms.spaceRoomId];
 }
 
-async function membership(
+/** Current membership of a user in a room (undefined: never there). */
+export async function membershipOf(
   matrix: MatrixGateway,
   roomId: string,
   userId: string,
@@ -53,7 +54,7 @@ export async function admitMember(
 ): Promise<void> {
   for (const roomId of roomsForRole(rooms, role)) {
     await setPowerLevel(matrix, roomId, userId, ROLE_LEVEL[role]);
-    const current = await membership(matrix, roomId, userId);
+    const current = await membershipOf(matrix, roomId, userId);
     if (current !== 'join' && current !== 'invite')
       await matrix.botIntent.matrixClient.inviteUser(userId, roomId);
   }
@@ -74,7 +75,7 @@ export async function changeRole(
 
 async function removeFromRoom(matrix: MatrixGateway, roomId: string, userId: string, reason: string) {
   const client = matrix.botIntent.matrixClient;
-  const current = await membership(matrix, roomId, userId);
+  const current = await membershipOf(matrix, roomId, userId);
   if (current === 'join' || current === 'invite' || current === 'knock') {
     await alreadyDone(() => client.kickUser(userId, roomId, reason));
   }
